@@ -1,0 +1,231 @@
+--- wbem: WMI's scripting objects from Lua 5.4 on Windows.
+--
+--   local wbem = require "wbem"
+--   local svc = wbem.connect{ namespace = "root\\cimv2" }
+--   for p in wbem.each(svc:ExecQuery("SELECT * FROM Win32_Process")) do
+--     print(p.ProcessId, p.Name)
+--   end
+--
+-- The C core (wbem.core) bridges any automation object: obj.Name reads a
+-- property, obj.Name = v writes one, obj:Method(...) calls a method. This file
+-- adds the connection options and a few helpers; wbem.async adds sinks, the
+-- pump and the asynchronous calls.
+
+local core = require "wbem.core"
+local async   -- wbem.async, loaded at the end (it extends M)
+
+local M = {}
+
+M.core = core
+M.out = core.out              -- marks an out parameter: obj:M(a, wbem.out) returns result, out value
+M.hresults = core.hresults    -- name -> unsigned HRESULT, e.g. wbem.hresults.WBEM_E_NOT_FOUND
+
+M.each = core.each            -- for item in wbem.each(collection) do ... end
+M.close = core.close          -- releases a bridged object now (as <close> does)
+M.is_object = core.is_object
+M.is_error = core.is_error
+M.settings = core.settings    -- the connection settings a bridged object carries
+M.call = core.call            -- wbem.call(obj, "Name", ...): call Name as a method
+
+--- Builds an error object: wbem.error{ hresult = 0x80041002, operation = "..." }.
+-- name and message are derived from hresult when not given.
+function M.error(fields)
+  return core.error(fields)
+end
+
+-- wbem.flags (every wbemChangeFlag*/wbemFlag* value) comes with wbem.async.
+
+-- WbemImpersonationLevelEnum and WbemAuthenticationLevelEnum, by the names the
+-- winmgmts: moniker uses (case-insensitive here).
+local impersonation_levels = {
+  anonymous = 1, identify = 2, impersonate = 3, delegate = 4,
+}
+local authentication_levels = {
+  default = 0, none = 1, connect = 2, call = 3, pkt = 4, pktintegrity = 5, pktprivacy = 6,
+}
+
+local DEFAULT_LOCATOR = "WbemScripting.SWbemLocator"
+
+-- The settings of objects that come from a provider of the scripting object
+-- model whose progids start with prefix ("WbemScripting", or a simulator's).
+local function settings_for(prefix, given)
+  local s = {
+    sink = prefix .. ".SWbemSink",
+    named_value_set = prefix .. ".SWbemNamedValueSet",
+    last_error = prefix .. ".SWbemLastError",
+  }
+  for k, v in pairs(given or {}) do s[k] = v end
+  return s
+end
+
+local function prefix_of(progid)
+  return progid:match("^([^.]+)%.") or "WbemScripting"
+end
+
+local connect_options = {
+  server = "string", namespace = "string", user = "string", password = "string",
+  locale = "string", authority = "string", impersonation = "string|number",
+  authentication = "string|number", privileges = "table", locator = "string",
+  sink = "string", named_value_set = "string", last_error = "string",
+  security_flags = "number",
+}
+
+local function check_options(opts)
+  for k, v in pairs(opts) do
+    local want = connect_options[k]
+    if not want then
+      local names = {}
+      for name in pairs(connect_options) do names[#names + 1] = name end
+      table.sort(names)
+      error(("wbem.connect: unknown option '%s' (known: %s)"):format(tostring(k),
+        table.concat(names, ", ")), 3)
+    end
+    if not want:find(type(v), 1, true) then
+      error(("wbem.connect: option '%s' must be a %s, got a %s"):format(k, want:gsub("|", " or "),
+        type(v)), 3)
+    end
+  end
+end
+
+local function level(tbl, value, what)
+  if type(value) == "number" then return value end
+  local n = tbl[value:lower()]
+  if not n then
+    local names = {}
+    for name in pairs(tbl) do names[#names + 1] = name end
+    table.sort(names)
+    error(("wbem.connect: unknown %s level '%s' (one of: %s)"):format(what, value,
+      table.concat(names, ", ")), 3)
+  end
+  return n
+end
+
+-- Applies the security options through svc.Security_ (ISWbemSecurity).
+local function apply_security(svc, impersonation, authentication, privileges)
+  local security <close> = svc.Security_
+  if impersonation then security.ImpersonationLevel = impersonation end
+  if authentication then security.AuthenticationLevel = authentication end
+  if privileges then
+    local set <close> = security.Privileges
+    for _, name in ipairs(privileges) do
+      local enable = name:sub(1, 1) ~= "!"
+      local p = set:AddAsString(enable and name or name:sub(2), enable)
+      if core.is_object(p) then core.close(p) end
+    end
+  end
+end
+
+--- Connects to a WMI namespace and returns the SWbemServices object.
+-- opts (all optional): server, namespace, user, password, locale, authority,
+-- security_flags (ConnectServer's arguments); impersonation ("impersonate", ...
+-- or a number), authentication ("pktprivacy", ... or a number), privileges (a
+-- list of privilege names such as "SeDebugPrivilege"; "!Name" disables), applied
+-- through the services object's Security_; locator (progid, default
+-- "WbemScripting.SWbemLocator"); sink, named_value_set, last_error (progids,
+-- defaults derived from the locator's prefix: "WbemScripting.SWbemSink", ...).
+function M.connect(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then
+    error("wbem.connect: expects a table of options, got a " .. type(opts), 2)
+  end
+  check_options(opts)
+  local impersonation = opts.impersonation and
+    level(impersonation_levels, opts.impersonation, "impersonation")
+  local authentication = opts.authentication and
+    level(authentication_levels, opts.authentication, "authentication")
+  for i, name in ipairs(opts.privileges or {}) do
+    if type(name) ~= "string" then
+      error(("wbem.connect: privileges[%d] must be a string, got a %s"):format(i, type(name)), 2)
+    end
+  end
+  local locator_id = opts.locator or DEFAULT_LOCATOR
+  local settings = settings_for(prefix_of(locator_id), {
+    sink = opts.sink, named_value_set = opts.named_value_set, last_error = opts.last_error,
+  })
+  settings.locator = locator_id
+  settings.server = opts.server or "."
+  settings.namespace = opts.namespace or "root\\cimv2"
+
+  local locator <close> = core.create(locator_id, settings)
+  local svc = locator:ConnectServer(settings.server, settings.namespace, opts.user or "",
+    opts.password or "", opts.locale or "", opts.authority or "", opts.security_flags or 0)
+  core.settings(svc, settings)
+  if impersonation or authentication or opts.privileges then
+    -- a failure here must not leave the connection open until the next collection
+    local ok, err = pcall(apply_security, svc, impersonation, authentication, opts.privileges)
+    if not ok then
+      core.close(svc)
+      error(err, 0)
+    end
+  end
+  async.connected(settings)
+  return svc
+end
+
+--- Runs a WMI method with named in-parameters, the way VBScript's ExecMethod_
+-- does: wbem.exec(obj, "Create", { CommandLine = "notepad.exe" }) returns the
+-- out-parameters object (out.ReturnValue, out.ProcessId, ...). obj is a class or
+-- an instance (SWbemObject). Works where calling obj:Create(...) directly does
+-- not (Wine 8 answers DISPATCH_METHOD on WMI's methods with E_NOTIMPL).
+function M.exec(obj, method, params)
+  if not core.is_object(obj) then
+    error("wbem.exec: expects a bridged SWbemObject, got a " .. type(obj), 2)
+  end
+  if type(method) ~= "string" then
+    error("wbem.exec: expects a method name, got a " .. type(method), 2)
+  end
+  if params ~= nil and type(params) ~= "table" then
+    error("wbem.exec: parameters must be a table of name = value, got a " .. type(params), 2)
+  end
+  if params == nil or next(params) == nil then return obj:ExecMethod_(method) end
+  local methods <close> = obj.Methods_
+  local m <close> = methods:Item(method)
+  local class_in <close> = m.InParameters
+  if class_in == nil then
+    error(("wbem.exec: %s takes no in-parameters"):format(method), 2)
+  end
+  -- an instance of the in-parameters class, as Microsoft's samples make; Wine 8
+  -- lacks SpawnInstance_ and lets the class object carry the values instead
+  local ok, inp = pcall(class_in.SpawnInstance_, class_in)
+  if not ok then
+    if not (core.is_error(inp) and inp.name == "E_NOTIMPL") then error(inp, 0) end
+    inp = class_in
+  end
+  for k, v in pairs(params) do
+    if type(k) ~= "string" then
+      error("wbem.exec: parameter names must be strings, got a " .. type(k), 2)
+    end
+    inp[k] = v
+  end
+  local out = obj:ExecMethod_(method, inp)
+  if not rawequal(inp, class_in) then core.close(inp) end
+  return out
+end
+
+--- Binds a moniker ("winmgmts:..." or any display name) to its object.
+function M.get(moniker)
+  if type(moniker) ~= "string" then
+    error("wbem.get: expects a moniker string, got a " .. type(moniker), 2)
+  end
+  local obj = core.get(moniker)
+  if moniker:lower():find("^winmgmts:") then
+    core.settings(obj, settings_for("WbemScripting"))
+  end
+  return obj
+end
+
+--- Creates an automation object by progid (or "{CLSID}").
+function M.create(progid)
+  if type(progid) ~= "string" then
+    error("wbem.create: expects a progid string, got a " .. type(progid), 2)
+  end
+  local settings
+  local prefix = progid:match("^([^.]+)%.SWbem%w+")
+  if prefix then settings = settings_for(prefix) end
+  return core.create(progid, settings)
+end
+
+async = require "wbem.async"
+async.install(M, core)
+
+return M

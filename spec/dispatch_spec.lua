@@ -1,0 +1,455 @@
+local wbem = require "wbem"
+
+-- The bridged object, exercised on Wine's Scripting.Dictionary (type
+-- information from its IDispatch) and on Wine's WMI objects.
+describe("a bridged object", function()
+  local dict
+
+  before_each(function()
+    dict = wbem.create("Scripting.Dictionary")
+  end)
+
+  after_each(function()
+    wbem.close(dict)
+  end)
+
+  it("reads and writes properties", function()
+    assert.are.equal(0, dict.Count)
+    assert.are.equal(0, dict.CompareMode)
+    dict.CompareMode = 1            -- text comparison: keys become case-insensitive
+    assert.are.equal(1, dict.CompareMode)
+    dict:Add("Key", "v")
+    assert.is_true(dict:Exists("KEY"))
+    assert.are.equal(1, dict.Count)
+  end)
+
+  it("calls methods with arguments, as obj:M(...) and as obj.M(obj, ...)", function()
+    dict:Add("a", 1)
+    dict.Add(dict, "b", 2)
+    assert.are.equal(2, dict.Count)
+    assert.is_true(dict:Exists("b"))
+    assert.is_true(dict.Exists(dict, "a"))
+    assert.is_false(dict:Exists("c"))
+  end)
+
+  it("reads a property that takes arguments by calling it", function()
+    dict:Add("a", "alpha")
+    assert.are.equal("alpha", dict:Item("a"))
+    assert.are.equal("method", (wbem.core.member(dict, "Item")))
+  end)
+
+  it("names COM members case-insensitively", function()
+    dict:add("x", 1)
+    assert.are.equal(1, dict.count)
+    assert.are.equal(1, dict.COUNT)
+  end)
+
+  it("never calls a method when a name is read", function()
+    dict:Add("a", 1)
+    dict:Add("b", 2)
+    local f = dict.RemoveAll          -- a read: must not remove anything
+    assert.are.equal("function", type(f))
+    assert.are.equal(2, dict.Count)
+    f(dict)                           -- the call does
+    assert.are.equal(0, dict.Count)
+  end)
+
+  it("decides method or property from type information", function()
+    local kind, source = wbem.core.member(dict, "Count")
+    assert.are.equal("property", kind)
+    assert.are.equal("typeinfo", source)
+    kind, source = wbem.core.member(dict, "Add")
+    assert.are.equal("method", kind)
+    assert.are.equal("typeinfo", source)
+  end)
+
+  it("refuses a method used on an object it does not belong to", function()
+    local other = wbem.create("Scripting.Dictionary")
+    local ok, err = pcall(dict.Add, other, "k", 1)
+    assert.is_false(ok)
+    assert.matches("does not belong to", err)
+    assert.are.equal(0, other.Count)
+    ok, err = pcall(dict.Add)
+    assert.is_false(ok)
+    assert.matches("obj:Add%(%.%.%.%)", err)
+    wbem.close(other)
+  end)
+
+  it("refuses too many arguments before calling COM", function()
+    local ok, err = pcall(function() return dict:Exists("a", "b") end)
+    assert.is_false(ok)
+    assert.matches("too many arguments to Exists %(2 given, at most 1%)", err)
+    ok, err = pcall(function() return dict:Add("a", 1, 2) end)
+    assert.is_false(ok)
+    assert.matches("too many arguments to Add", err)
+    assert.are.equal(0, dict.Count)
+  end)
+
+  it("turns a wrong argument count COM reports into a clear error", function()
+    local ok, err = pcall(function() return dict:Add("only the key") end)
+    assert.is_false(ok)
+    assert.is_true(wbem.is_error(err))
+    assert.matches("Add", tostring(err))
+  end)
+
+  it("refuses wrong argument types with a clear error", function()
+    local ok, err = pcall(function() dict.CompareMode = "not a number" end)
+    assert.is_false(ok)
+    assert.is_true(wbem.is_error(err))
+    assert.are.equal(wbem.hresults.DISP_E_TYPEMISMATCH, err.hresult)
+    assert.matches("set Dictionary%.CompareMode", tostring(err))
+    ok, err = pcall(function() return dict[42] end)
+    assert.is_false(ok)
+    assert.matches("named by strings", err)
+    ok, err = pcall(function() return dict["Count\0junk"] end)
+    assert.is_false(ok)
+    assert.matches("cannot contain a zero byte", err)
+    ok, err = pcall(function() return dict["\xffCount"] end)
+    assert.is_false(ok)
+    assert.matches("not valid UTF%-8", err)
+  end)
+
+  it("gives a structured error for a property that does not exist", function()
+    local ok, err = pcall(function() return dict.NoSuchProperty end)
+    assert.is_false(ok)
+    assert.is_true(wbem.is_error(err))
+    assert.are.equal(0x80020006, err.hresult)
+    assert.are.equal("DISP_E_UNKNOWNNAME", err.name)
+    assert.matches("NoSuchProperty", err.message)
+    assert.matches("^wbem: get Dictionary%.NoSuchProperty: DISP_E_UNKNOWNNAME %(0x80020006%)",
+      tostring(err))
+    ok, err = pcall(function() dict.NoSuchProperty = 1 end)
+    assert.is_false(ok)
+    assert.matches("set Dictionary%.NoSuchProperty", tostring(err))
+  end)
+
+  it("refuses assignments to methods and to read-only properties", function()
+    local ok, err = pcall(function() dict.Add = 1 end)
+    assert.is_false(ok)
+    assert.matches("'Add' is a method", err)
+    ok, err = pcall(function() dict.Count = 5 end)
+    assert.is_false(ok)
+    assert.matches("read%-only", err)
+  end)
+
+  it("describes itself with __tostring and __name", function()
+    assert.matches("^wbem%.object: Dictionary %(%x+%)$", tostring(dict))
+    assert.are.equal("wbem.object", getmetatable(dict).__name)
+  end)
+
+  it("compares equal to another bridge of the same COM object", function()
+    dict:Add("self", dict)
+    local again = dict:Item("self")
+    assert.is_false(rawequal(dict, again))
+    assert.are.equal(dict, again)
+    local other = wbem.create("Scripting.Dictionary")
+    assert.are_not.equal(dict, other)
+    wbem.close(other)
+    dict:RemoveAll()                -- breaks the reference cycle inside COM
+  end)
+
+  it("calls any name as a method through wbem.call", function()
+    dict:Add("a", 1)
+    assert.is_true(wbem.call(dict, "Exists", "a"))
+    assert.are.equal(1, wbem.call(dict, "Item", "a"))
+  end)
+
+  it("answers extension methods first, for their exact key only", function()
+    wbem.core.extend{ describe_me = function(self) return "ext:" .. tostring(self.Count) end }
+    dict:Add("a", 1)
+    assert.are.equal("ext:1", dict:describe_me())
+    local ok, err = pcall(function() return dict.Describe_Me end)
+    assert.is_false(ok)
+    assert.is_true(wbem.is_error(err))
+    wbem.core.extend{ describe_me = false }
+    ok = pcall(function() return dict:describe_me() end)
+    assert.is_false(ok)
+  end)
+
+  it("iterates a collection with wbem.each, also with break", function()
+    for _, k in ipairs{ "a", "b", "c" } do dict:Add(k, k:upper()) end
+    local keys = {}
+    for k in wbem.each(dict) do keys[#keys + 1] = k end
+    assert.are.same({ "a", "b", "c" }, keys)
+    local first
+    for k in wbem.each(dict) do
+      first = k
+      break
+    end
+    assert.are.equal("a", first)
+    assert.are.equal(3, dict.Count)
+  end)
+
+  it("refuses wbem.each on a non-collection", function()
+    local ok, err = pcall(wbem.each, 42)
+    assert.is_false(ok)
+    assert.matches("wbem.object expected", err)
+  end)
+end)
+
+describe("releasing a bridged object", function()
+  it("closes with wbem.close; every later use is a clear error; closing twice is fine", function()
+    local dict = wbem.create("Scripting.Dictionary")
+    local add = dict.Add
+    wbem.close(dict)
+    wbem.close(dict)
+    for _, use in ipairs{
+      function() return dict.Count end,
+      function() dict.CompareMode = 1 end,
+      function() return dict:Exists("a") end,
+      function() return add(dict, "k", 1) end,
+      function() return wbem.each(dict) end,
+      function() return wbem.call(dict, "Exists", "a") end,
+    } do
+      local ok, err = pcall(use)
+      assert.is_false(ok)
+      assert.matches("object is closed", err)
+    end
+    assert.are.equal("wbem.object: closed", tostring(dict))
+    assert.is_false(wbem.core.is_open(dict))
+  end)
+
+  it("closes with obj:close(), leaving COM's own Close to obj:Close()", function()
+    local dict = wbem.create("Scripting.Dictionary")
+    dict:close()
+    dict:close()
+    local ok, err = pcall(function() return dict.Count end)
+    assert.is_false(ok)
+    assert.matches("object is closed", err)
+    local sc = wbem.create("MSScriptControl.ScriptControl")
+    sc.Language = "VBScript"
+    sc:AddCode("Function Close() : Close = \"COM's Close\" : End Function")
+    local vb = sc.CodeObject
+    assert.are.equal("COM's Close", vb:Close())
+    vb:close()
+    sc:close()
+    assert.is_false(wbem.core.is_open(vb))
+  end)
+
+  it("closes at the end of a <close> scope", function()
+    local kept
+    do
+      local dict <close> = wbem.create("Scripting.Dictionary")
+      dict:Add("a", 1)
+      kept = dict
+      assert.is_true(wbem.core.is_open(kept))
+    end
+    assert.is_false(wbem.core.is_open(kept))
+    local ok, err = pcall(function() return kept.Count end)
+    assert.is_false(ok)
+    assert.matches("object is closed", err)
+  end)
+
+  it("closes a <close> object when the scope ends with an error", function()
+    local kept
+    local ok = pcall(function()
+      local dict <close> = wbem.create("Scripting.Dictionary")
+      kept = dict
+      error("boom")
+    end)
+    assert.is_false(ok)
+    assert.is_false(wbem.core.is_open(kept))
+  end)
+
+  it("releases garbage through __gc without crashing", function()
+    local svc = wbem.connect()
+    for _ = 1, 50 do
+      local d = wbem.create("Scripting.Dictionary")
+      d:Add("a", { 1, 2, 3 })
+      local _ = d.Add                 -- bound method: a cycle through the cache
+      local os = svc:ExecQuery("SELECT * FROM Win32_OperatingSystem")
+      for o in wbem.each(os) do local _ = o.Caption end
+    end
+    collectgarbage()
+    collectgarbage()
+    local d = wbem.create("Scripting.Dictionary")
+    d:Add("still", "works")
+    assert.are.equal("works", d:Item("still"))
+    wbem.close(d)
+    wbem.close(svc)
+  end)
+end)
+
+describe("creating and binding objects", function()
+  it("gives an error object for an unknown progid", function()
+    local ok, err = pcall(wbem.create, "No.Such.Progid")
+    assert.is_false(ok)
+    assert.is_true(wbem.is_error(err))
+    assert.are.equal(0x800401F3, err.hresult)
+    assert.are.equal("CO_E_CLASSSTRING", err.name)
+    assert.matches("create No%.Such%.Progid", tostring(err))
+  end)
+
+  it("gives REGDB_E_CLASSNOTREG for an unregistered CLSID", function()
+    local ok, err = pcall(wbem.create, "{00000000-0000-0000-0000-0000000000AB}")
+    assert.is_false(ok)
+    assert.are.equal(wbem.hresults.REGDB_E_CLASSNOTREG, err.hresult)
+  end)
+
+  it("refuses arguments that are not strings", function()
+    assert.has_error(function() wbem.create(nil) end, "wbem.create: expects a progid string, got a nil")
+    assert.has_error(function() wbem.get({}) end, "wbem.get: expects a moniker string, got a table")
+  end)
+
+  it("gives an error object for a moniker nobody parses", function()
+    local ok, err = pcall(wbem.get, "nosuchmoniker:xyz")
+    assert.is_false(ok)
+    assert.is_true(wbem.is_error(err))
+    assert.is_true(err.hresult >= 0x80000000)
+    assert.matches("get nosuchmoniker:xyz", tostring(err))
+  end)
+end)
+
+describe("out parameters and objects without type information (Wine's VBScript)", function()
+  local sc, vb
+
+  setup(function()
+    sc = wbem.create("MSScriptControl.ScriptControl")
+    sc.Language = "VBScript"
+    sc:AddCode([[
+Sub SetIt(ByRef x)
+  x = 42
+End Sub
+Function Pair(ByRef a, n, ByRef b)
+  a = "first" : b = Array(n, n * 2)
+  Pair = "result"
+End Function
+Class Counter
+  Public Count
+  Private Sub Class_Initialize() : Count = 0 : End Sub
+  Public Function Bump() : Count = Count + 1 : Bump = Count : End Function
+  Public Property Get Twice() : Twice = Count * 2 : End Property
+End Class
+Function NewCounter() : Set NewCounter = New Counter : End Function
+]])
+    vb = sc.CodeObject
+  end)
+
+  teardown(function()
+    wbem.close(vb)
+    wbem.close(sc)
+  end)
+
+  it("returns wbem.out slots after the result, in order", function()
+    local rv, x = vb:SetIt(wbem.out)
+    assert.is_nil(rv)
+    assert.are.equal(42, x)
+    local r, a, b = vb:Pair(wbem.out, 5, wbem.out)
+    assert.are.equal("result", r)
+    assert.are.equal("first", a)
+    assert.are.same({ 5, 10 }, b)
+  end)
+
+  it("refuses too many arguments to a script function before calling it", function()
+    local ok, err = pcall(function() return vb:SetIt(wbem.out, 2) end)
+    assert.is_false(ok)
+    assert.matches("too many arguments to SetIt %(2 given, at most 1%)", err)
+  end)
+
+  it("reads names of an object that tells nothing as properties only", function()
+    local c = vb:NewCounter()
+    assert.are.same({ "property", "none" }, { wbem.core.member(c, "Bump") })
+    -- reading Bump must not run it: VBScript refuses a plain property get of a function
+    local ok, err = pcall(function() return c.Bump end)
+    assert.is_false(ok)
+    assert.matches("wbem%.call%(obj, \"Bump\"", tostring(err))
+    assert.are.equal(0, c.Count)
+    -- an explicit call does
+    assert.are.equal(1, wbem.call(c, "Bump"))
+    assert.are.equal(1, c.Count)
+    assert.are.equal(2, c.Twice)
+    c.Count = 10
+    assert.are.equal(20, c.Twice)
+    wbem.close(c)
+  end)
+end)
+
+-- VBScript runs Class_Terminate when the last reference to an instance goes:
+-- a counter of live instances shows every reference we take is given back.
+describe("references to COM objects", function()
+  local sc, vb
+
+  local function alive() return sc:Eval("Alive") end
+
+  setup(function()
+    sc = wbem.create("MSScriptControl.ScriptControl")
+    sc.Language = "VBScript"
+    sc:AddCode([[
+Dim Alive : Alive = 0
+Class Probe
+  Public Value
+  Private Sub Class_Initialize() : Alive = Alive + 1 : End Sub
+  Private Sub Class_Terminate() : Alive = Alive - 1 : End Sub
+End Class
+Function NewProbe() : Set NewProbe = New Probe : End Function
+Function Keep(o) : Keep = IsObject(o) : End Function
+]])
+    vb = sc.CodeObject
+  end)
+
+  teardown(function()
+    wbem.close(vb)
+    wbem.close(sc)
+  end)
+
+  before_each(function()
+    collectgarbage()
+    collectgarbage()
+    assert.are.equal(0, alive())
+  end)
+
+  it("are given back by wbem.close", function()
+    local p = vb:NewProbe()
+    assert.are.equal(1, alive())
+    wbem.close(p)
+    assert.are.equal(0, alive())
+  end)
+
+  it("are given back at the end of a <close> scope", function()
+    do
+      local p <close> = vb:NewProbe()
+      assert.are.equal(1, alive())
+    end
+    assert.are.equal(0, alive())
+  end)
+
+  it("are given back by the garbage collector", function()
+    for _ = 1, 20 do
+      local p = vb:NewProbe()
+      local _ = p.Value
+    end
+    assert.are.equal(20, alive())
+    collectgarbage()
+    collectgarbage()
+    assert.are.equal(0, alive())
+  end)
+
+  it("are given back after a call, and after a call that failed on a later argument", function()
+    local p = vb:NewProbe()
+    assert.is_true(vb:Keep(p))
+    local dict = wbem.create("Scripting.Dictionary")
+    for _ = 1, 5 do
+      assert.is_false(pcall(dict.Add, dict, p, "\xff"))
+      assert.is_false(pcall(dict.Add, dict, { p, p }, print))
+    end
+    wbem.close(dict)
+    wbem.close(p)
+    collectgarbage()
+    collectgarbage()
+    assert.are.equal(0, alive())
+  end)
+
+  it("inside arrays are given back", function()
+    local p = vb:NewProbe()
+    local dict = wbem.create("Scripting.Dictionary")
+    dict:Add("arr", { p, { p } })
+    local back = dict:Item("arr")
+    assert.are.equal(p, back[2][1])
+    wbem.close(dict)
+    wbem.close(p)
+    back = nil
+    collectgarbage()
+    collectgarbage()
+    assert.are.equal(0, alive())
+  end)
+end)
