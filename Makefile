@@ -37,10 +37,10 @@ PREFIX := $(WINEPREFIX)/.lua-wbem-ready
 DEMO   ?= examples/sysinfo.lua
 
 .PHONY: all build demo test run bench clean distclean lint prefix
-prefix: $(PREFIX)
 all: demo
+prefix: $(PREFIX)
 
-build: $(WIN)/bin/lua.exe $(CMOD)/wbem/core.dll lua-files testdeps sim $(PREFIX) $(SIM)/.registered
+build: $(WIN)/bin/lua.exe $(CMOD)/wbem/core.dll lua-files testdeps sim host $(PREFIX) $(SIM)/.registered
 
 demo: build
 	$(WINE) $(WIN)/bin/lua.exe $(DEMO)
@@ -53,8 +53,12 @@ run: build
 	@test -n "$(SCRIPT)" || { echo 'usage: make run SCRIPT=path.lua ARGS="..."' >&2; exit 2; }
 	@$(WINE) $(WIN)/bin/lua.exe $(SCRIPT) $(ARGS); rc=$$?; wineserver -w; exit $$rc
 
-bench: build
+bench: build $(BUILD)/bench/benchutil.dll
 	@bash tools/bench.sh
+
+$(BUILD)/bench/benchutil.dll: bench/benchutil.c $(WIN)/bin/lua54.dll
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $^ -lpsapi
 
 lint:
 	luarocks lint rockspec/lua-wbem-scm-1.rockspec
@@ -150,6 +154,16 @@ $(SIM)/wbemsim.dll: $(SIM_SRC) $(SIM_HDR) spec/sim/server/wbemsim.def $(if $(SIM
 $(SIM)/simclient.exe: $(CLI_SRC) $(CLI_HDR) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WERROR) -o $@ $(CLI_SRC) -lole32 -loleaut32 -luuid -lpsapi
+
+# --- a C host that embeds Lua (spec/host), beside lua.exe so it finds the same paths --
+
+HOST_SRC := $(wildcard spec/host/*.c)
+
+.PHONY: host
+host: $(if $(HOST_SRC),$(WIN)/bin/wbemhost.exe)
+
+$(WIN)/bin/wbemhost.exe: $(HOST_SRC) $(WIN)/bin/lua54.dll
+	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -o $@ $(HOST_SRC) $(WIN)/bin/lua54.dll -lole32 -loleaut32 -luuid
 
 # --- the Wine prefix -------------------------------------------------------------------
 

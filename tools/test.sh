@@ -44,6 +44,9 @@ suite "busted (Windows Lua under Wine)" \
 if [ -f build/sim/simclient.exe ]; then
   suite "simulator (raw C client)" wine build/sim/simclient.exe
 fi
+if [ -f "$win/bin/wbemhost.exe" ]; then
+  suite "host (a C program embedding Lua)" wine "$win/bin/wbemhost.exe"
+fi
 wineserver -w
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,607 @@
+-- The async bridge: sinks with Lua handlers, the pump, and asynchronous calls as
+-- coroutines, against the WMI simulator (Wine's WMI has no SWbemSink and answers
+-- E_NOTIMPL to every *Async_ call; where it can serve, it is used below too).
+local wbem = require "wbem"
+local core = require "wbem.core"
+local simfix = require "spec.support.simfix"
+
+local WBEM_E_NOT_FOUND         = 0x80041002
+local WBEM_E_INVALID_PARAMETER = 0x80041008
+local WBEM_E_ALREADY_EXISTS    = 0x80041019
+local WBEM_E_CALL_CANCELLED    = 0x80041032
+local WBEM_E_FAILED            = 0x80041001
+
+local control, svc
+
+local function path_of(name)
+  return ('LuaSpec_Item.Name="%s"'):format(name)
+end
+
+-- Busy-waits without pumping: nothing is dispatched on this thread meanwhile.
+local function spin(ms)
+  local t = core.clock() + ms
+  while core.clock() < t do end
+end
+
+-- Pumps until cond() holds (or fails after ms).
+local function pump_until(cond, ms)
+  local deadline = core.clock() + (ms or 5000)
+  while not cond() do
+    assert(core.clock() < deadline, "timed out waiting")
+    wbem.pump(50)
+  end
+end
+
+local function raises(fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error")
+  return err
+end
+
+before_each(function()
+  control = simfix.control()
+  control:Reset()
+  svc = simfix.connect()
+  simfix.item_class(svc)
+end)
+
+after_each(function()
+  assert.equal(0, wbem.pending())
+  svc:close()
+  control.Hang = false
+  assert.equal(0, simfix.live(control))
+  control:Reset()
+  control:close()
+end)
+
+describe("put_async", function()
+  it("yields in a coroutine and resumes with the SWbemObjectPath at OnCompleted", function()
+    local order = {}
+    local task = wbem.spawn(function()
+      local item <close> = simfix.item(svc, "a", 5)
+      order[#order + 1] = "put"
+      local path <close> = item:put_async{}
+      order[#order + 1] = "resumed"
+      assert.equal(path_of("a"), path.RelPath)
+      assert.is_false(path.IsClass)
+    end)
+    order[#order + 1] = "spawn returned"
+    assert.equal("suspended", coroutine.status(task))
+    assert.equal(1, wbem.pending())
+    wbem.run()
+    assert.same({ "put", "spawn returned", "resumed" }, order)
+    assert.equal("dead", coroutine.status(task))
+    local stored <close> = svc:Get(path_of("a"))
+    assert.equal(5, stored.Size)
+  end)
+
+  it("outside a coroutine pumps until done", function()
+    local item <close> = simfix.item(svc, "b", 7)
+    local path <close> = item:put_async{}
+    assert.equal(path_of("b"), path.RelPath)
+    assert.equal(0, wbem.pending())
+  end)
+
+  it("outside a coroutine still dispatches other operations' events meanwhile", function()
+    control.LatencyMs = 50
+    local other_done = false
+    wbem.spawn(function()
+      local item <close> = simfix.item(svc, "first")
+      local p <close> = item:put_async{}
+      other_done = true
+    end)
+    control.LatencyMs = 150
+    local item <close> = simfix.item(svc, "second")
+    local p <close> = item:put_async{}
+    assert.is_true(other_done)
+  end)
+
+  it("raises the structured error with the SWbemLastError details", function()
+    local item <close> = simfix.item(svc, "c")
+    control:FailNext(WBEM_E_FAILED, 1)
+    local err = raises(function() item:put_async{} end)
+    assert.is_true(core.is_error(err))
+    assert.equal(WBEM_E_FAILED, err.hresult)
+    assert.equal("WBEM_E_FAILED", err.name)
+    assert.is_string(err.description)
+    assert.is_string(err.provider)
+    assert.is_string(err.operation)
+    assert.matches("WBEM_E_FAILED", tostring(err))
+  end)
+
+  it("passes the context table as an SWbemNamedValueSet the provider receives", function()
+    local item <close> = simfix.item(svc, "ctx")
+    local p <close> = item:put_async{ context = { Zeta = "last", Alpha = 1 } }
+    assert.equal("Alpha=1;Zeta=last", control.LastContext)
+  end)
+
+  it("hands the async_context Lua value to on_progress", function()
+    control.ProgressSteps = 2
+    local marker = { "any Lua value" }
+    local seen = {}
+    local item <close> = simfix.item(svc, "actx")
+    local p <close> = item:put_async{ async_context = marker,
+      on_progress = function(_, _, _, actx) seen[#seen + 1] = actx end }
+    assert.equal(2, #seen)
+    assert.equal(marker, seen[1])
+    assert.equal(marker, seen[2])
+  end)
+
+  it("turns SendStatus on by itself when on_progress is given", function()
+    control.ProgressSteps = 3
+    local calls = {}
+    local item <close> = simfix.item(svc, "prog")
+    local p <close> = item:put_async{ on_progress = function(upper, current, message)
+      calls[#calls + 1] = { upper, current, message }
+    end }
+    assert.equal(3, #calls)
+    for i, c in ipairs(calls) do
+      assert.equal(3, c[1]); assert.equal(i, c[2]); assert.is_string(c[3])
+    end
+  end)
+
+  it("times out: cancels through the sink and raises an error that says so", function()
+    control.Hang = true
+    local item <close> = simfix.item(svc, "slow")
+    local t0 = core.clock()
+    local err = raises(function() item:put_async{ timeout = 100 } end)
+    assert.is_true(core.clock() - t0 >= 100)
+    assert.is_true(err.timeout)
+    assert.equal(WBEM_E_CALL_CANCELLED, err.hresult)
+    assert.matches("timed out", tostring(err))
+  end)
+
+  it("times out inside a coroutine too", function()
+    control.Hang = true
+    local err
+    wbem.run(function()
+      local item <close> = simfix.item(svc, "slow2")
+      local ok, e = pcall(item.put_async, item, { timeout = 30 })
+      assert.is_false(ok)
+      err = e
+    end)
+    assert.is_true(err.timeout)
+  end)
+
+  it("delivers an error raised by on_progress to the waiting caller and cancels", function()
+    control.ProgressSteps = 3
+    control.LatencyMs = 20
+    local item <close> = simfix.item(svc, "boom")
+    local err = raises(function()
+      item:put_async{ on_progress = function() error("progress handler failed") end }
+    end)
+    assert.matches("progress handler failed", err)
+    assert.matches("traceback", err)
+  end)
+
+  it("rejects bad options with clear errors", function()
+    local item <close> = simfix.item(svc, "bad")
+    assert.matches("unknown option 'flag'", raises(function() item:put_async{ flag = 1 } end))
+    assert.matches("flags must be an integer", raises(function() item:put_async{ flags = "2" } end))
+    assert.matches("expects a table", raises(function() item:put_async("x") end))
+    assert.matches("on_progress must be a function",
+                   raises(function() item:put_async{ on_progress = 1 } end))
+    assert.matches("timeout", raises(function() item:put_async{ timeout = -1 } end))
+  end)
+end)
+
+describe("the flags of the reference page, through put_async", function()
+  local function put(name, flags, size)
+    local item <close> = simfix.item(svc, name, size)
+    local p <close> = item:put_async{ flags = flags }
+    return p.RelPath
+  end
+  local function size_of(name)
+    local o <close> = svc:Get(path_of(name))
+    return o.Size
+  end
+
+  it("CreateOrUpdate creates, then overwrites", function()
+    assert.equal(path_of("x"), put("x", wbem.flags.CreateOrUpdate, 1))
+    put("x", wbem.flags.CreateOrUpdate, 2)
+    assert.equal(2, size_of("x"))
+  end)
+
+  it("UpdateOnly fails with WBEM_E_NOT_FOUND when absent, updates when present", function()
+    local err = raises(function() put("u", wbem.flags.UpdateOnly, 1) end)
+    assert.equal(WBEM_E_NOT_FOUND, err.hresult)
+    assert.equal("WBEM_E_NOT_FOUND", err.name)
+    put("u", wbem.flags.CreateOnly, 1)
+    put("u", wbem.flags.UpdateOnly, 3)
+    assert.equal(3, size_of("u"))
+  end)
+
+  it("CreateOnly fails with WBEM_E_ALREADY_EXISTS when present", function()
+    put("c", wbem.flags.CreateOnly, 1)
+    local err = raises(function() put("c", wbem.flags.CreateOnly, 2) end)
+    assert.equal(WBEM_E_ALREADY_EXISTS, err.hresult)
+    assert.equal(1, size_of("c"))
+  end)
+
+  it("CreateOnly with UpdateOnly, or an unknown bit, is WBEM_E_INVALID_PARAMETER", function()
+    local err = raises(function()
+      put("p", wbem.flags.CreateOnly | wbem.flags.UpdateOnly)
+    end)
+    assert.equal(WBEM_E_INVALID_PARAMETER, err.hresult)
+    err = raises(function() put("p", 0x4000000) end)
+    assert.equal(WBEM_E_INVALID_PARAMETER, err.hresult)
+  end)
+
+  it("ReturnImmediately, ReturnWhenComplete, DontSendStatus and UseAmendedQualifiers are accepted", function()
+    put("r1", wbem.flags.ReturnImmediately)
+    put("r2", wbem.flags.ReturnWhenComplete)
+    put("r3", wbem.flags.DontSendStatus)
+    put("r4", wbem.flags.UseAmendedQualifiers)
+    assert.equal(path_of("r4"), put("r4", wbem.flags.UseAmendedQualifiers))
+  end)
+
+  it("UpdateCompatible refuses a class change when the class has instances", function()
+    put("i1", 0, 1)
+    local cls <close> = svc:Get("LuaSpec_Item")
+    local prop <close> = cls.Properties_:Add("Extra", 8)
+    local err = raises(function()
+      local p <close> = cls:put_async{ flags = wbem.flags.UpdateCompatible }
+    end)
+    assert.equal(0x80041026, err.hresult)   -- WBEM_E_CLASS_HAS_INSTANCES
+  end)
+
+  it("UpdateCompatible refuses a class with children; UpdateSafeMode and UpdateForceMode allow it", function()
+    local base <close> = svc:Get("LuaSpec_Item")
+    local child <close> = base:SpawnDerivedClass_()
+    child.Path_.Class = "LuaSpec_Child"
+    local cp <close> = child:Put_()
+    local cls <close> = svc:Get("LuaSpec_Item")
+    local prop <close> = cls.Properties_:Add("Added", 19)
+    local err = raises(function()
+      local p <close> = cls:put_async{ flags = wbem.flags.UpdateCompatible }
+    end)
+    assert.equal(0x80041025, err.hresult)   -- WBEM_E_CLASS_HAS_CHILDREN
+    local p1 <close> = cls:put_async{ flags = wbem.flags.UpdateSafeMode }
+    local p2 <close> = cls:put_async{ flags = wbem.flags.UpdateForceMode }
+    assert.is_true(p2.IsClass)
+  end)
+end)
+
+describe("a sink with Lua handlers, through the raw PutAsync_", function()
+  it("receives OnProgress x steps, OnObjectPut, OnCompleted, in that order, with the async context", function()
+    control.ProgressSteps = 2
+    local events, done = {}, false
+    local sink <close> = wbem.sink{
+      on_progress = function(upper, current, message, actx)
+        events[#events + 1] = { "progress", current, upper, actx }
+      end,
+      on_object_put = function(path, actx)
+        events[#events + 1] = { "put", path.RelPath, actx }
+      end,
+      on_completed = function(hresult, errobj, actx)
+        events[#events + 1] = { "completed", hresult, errobj, actx }
+        done = true
+      end,
+    }
+    local actx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
+    actx:Add("Call", 42)
+    local item <close> = simfix.item(svc, "raw")
+    item:PutAsync_(sink, wbem.flags.SendStatus, nil, actx)
+    assert.is_false(done)
+    pump_until(function() return done end)
+    assert.same({ "progress", 1, 2 }, { events[1][1], events[1][2], events[1][3] })
+    assert.same({ "progress", 2, 2 }, { events[2][1], events[2][2], events[2][3] })
+    assert.same({ "put", path_of("raw") }, { events[3][1], events[3][2] })
+    assert.same({ "completed", 0 }, { events[4][1], events[4][2] })
+    assert.is_nil(events[4][3])
+    assert.equal(4, #events)
+    for _, e in ipairs(events) do
+      local got = e[#e]
+      assert.is_true(got == actx, "the async context came back as the same object")
+      assert.equal(42, got:Item("Call").Value)
+      got:close()
+    end
+  end)
+
+  it("gets no OnProgress without SendStatus", function()
+    control.ProgressSteps = 3
+    local progress, done = 0, false
+    local sink <close> = wbem.sink{
+      on_progress = function() progress = progress + 1 end,
+      on_completed = function() done = true end,
+    }
+    local item <close> = simfix.item(svc, "quiet")
+    item:PutAsync_(sink, wbem.flags.DontSendStatus)
+    pump_until(function() return done end)
+    assert.equal(0, progress)
+  end)
+
+  it("passes the context named value set to the provider", function()
+    local done = false
+    local sink <close> = wbem.sink{ on_completed = function() done = true end }
+    local ctx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
+    ctx:Add("B", "two")
+    ctx:Add("A", 1)
+    local item <close> = simfix.item(svc, "nv")
+    item:PutAsync_(sink, 0, ctx)
+    pump_until(function() return done end)
+    assert.equal("A=1;B=two", control.LastContext)
+  end)
+
+  it("reports a failure through OnCompleted with the error object", function()
+    local result
+    local sink <close> = wbem.sink{ on_completed = function(hresult, errobj)
+      result = { hresult = hresult, status = errobj and errobj.StatusCode,
+                 desc = errobj and errobj.Description }
+      if errobj then errobj:close() end
+    end }
+    local item <close> = simfix.item(svc, "dup")
+    local p <close> = item:put_async{}
+    item:PutAsync_(sink, wbem.flags.CreateOnly)
+    pump_until(function() return result end)
+    assert.equal(WBEM_E_ALREADY_EXISTS, result.hresult)
+    assert.is_string(result.desc)
+  end)
+
+  it("cancel() completes every pending call with WBEM_E_CALL_CANCELLED", function()
+    control.Hang = true
+    local completed = {}
+    local sink <close> = wbem.sink{ on_completed = function(hresult)
+      completed[#completed + 1] = hresult
+    end }
+    local a <close> = simfix.item(svc, "h1")
+    local b <close> = simfix.item(svc, "h2")
+    a:PutAsync_(sink)
+    b:PutAsync_(sink)
+    wbem.pump(50)
+    assert.equal(0, #completed)
+    sink:cancel()
+    pump_until(function() return #completed == 2 end)
+    assert.same({ WBEM_E_CALL_CANCELLED, WBEM_E_CALL_CANCELLED }, completed)
+  end)
+
+  it("close() with calls pending cancels them and hears nothing more", function()
+    local baseline = simfix.live(control)     -- the connection
+    control.Hang = true
+    local heard = 0
+    local sink = wbem.sink{ on_completed = function() heard = heard + 1 end }
+    do
+      local item <close> = simfix.item(svc, "closing")
+      item:PutAsync_(sink)
+    end
+    assert.is_true(control.LiveObjects > baseline)
+    sink:close()
+    assert.is_false(sink:is_open())
+    assert.matches("closed", raises(function() sink:cancel() end))
+    assert.equal(baseline, simfix.live(control))
+    assert.equal(0, heard)
+  end)
+
+  it("a sink dropped with calls pending is collected, cancelling them", function()
+    local baseline = simfix.live(control)
+    control.Hang = true
+    do
+      local sink = wbem.sink{ on_completed = function() end }
+      local item <close> = simfix.item(svc, "dropped")
+      item:PutAsync_(sink)
+    end
+    assert.equal(baseline, simfix.live(control))
+  end)
+
+  it("a handler that raises: the pump raises it with a traceback, and nothing is lost", function()
+    local completed = false
+    local sink <close> = wbem.sink{
+      on_object_put = function() error("handler failed") end,
+      on_completed = function() completed = true end,
+    }
+    local item <close> = simfix.item(svc, "raise")
+    item:PutAsync_(sink)
+    local err
+    pump_until(function()
+      local ok, e = pcall(wbem.pump, 50)
+      if not ok then err = e end
+      return err ~= nil
+    end)
+    assert.matches("handler failed", err)
+    assert.matches("stack traceback", err)
+    pump_until(function() return completed end)
+  end)
+
+  it("a handler that starts another asynchronous call", function()
+    local second
+    local sink <close> = wbem.sink{ on_completed = function()
+      wbem.spawn(function()
+        local item <close> = simfix.item(svc, "second")
+        local p <close> = item:put_async{}
+        second = p.RelPath
+      end)
+    end }
+    local item <close> = simfix.item(svc, "first")
+    item:PutAsync_(sink)
+    pump_until(function() return second end)
+    assert.equal(path_of("second"), second)
+  end)
+
+  it("refuses an objWbemSink that is not the provider's sink, at once and with no events", function()
+    local nvs <close> = wbem.create("WbemSim.SWbemNamedValueSet")
+    local item <close> = simfix.item(svc, "notasink")
+    local err = raises(function() item:PutAsync_(nvs) end)
+    assert.equal(WBEM_E_INVALID_PARAMETER, err.hresult)
+    assert.equal(0, core.queued())
+  end)
+
+  it("rejects bad handler tables", function()
+    assert.matches("must be a function", raises(function() wbem.sink{ on_completed = 1 } end))
+    assert.matches("unknown field 'on_complete'",
+                   raises(function() wbem.sink{ on_complete = print } end))
+    assert.matches("expects a table", raises(function() wbem.sink(print) end))
+  end)
+end)
+
+describe("delivery", function()
+  it("marshal: an STA that does not pump receives nothing until it pumps", function()
+    control.Delivery = "marshal"
+    local done = false
+    local sink <close> = wbem.sink{ on_completed = function() done = true end }
+    local item <close> = simfix.item(svc, "m")
+    item:PutAsync_(sink)
+    spin(200)
+    assert.equal(0, core.queued())
+    pump_until(function() return done end)
+  end)
+
+  it("direct: events are queued from the worker thread without pumping", function()
+    control.Delivery = "direct"
+    local done = false
+    local sink <close> = wbem.sink{ on_completed = function() done = true end,
+                                    on_object_put = function(path) path:close() end }
+    local item <close> = simfix.item(svc, "d")
+    item:PutAsync_(sink)
+    local deadline = core.clock() + 2000
+    while core.queued() < 2 and core.clock() < deadline do spin(5) end
+    assert.equal(2, core.queued())          -- OnObjectPut and OnCompleted, not yet dispatched
+    assert.is_false(done)
+    assert.equal(2, wbem.pump(0))
+    assert.is_true(done)
+  end)
+
+  it("direct: put_async completes", function()
+    control.Delivery = "direct"
+    local item <close> = simfix.item(svc, "d2")
+    local p <close> = item:put_async{}
+    assert.equal(path_of("d2"), p.RelPath)
+  end)
+end)
+
+describe("many operations and their lifetime", function()
+  it("1,000 operations in flight from one Lua state", function()
+    local done, peak = 0, 0
+    control.LatencyMs = 20
+    for i = 1, 1000 do
+      wbem.spawn(function()
+        local item <close> = simfix.item(svc, "n" .. i, i)
+        local p <close> = item:put_async{}
+        done = done + 1
+      end)
+      peak = math.max(peak, wbem.pending())
+    end
+    assert.equal(1000, peak)
+    wbem.run()
+    assert.equal(1000, done)
+    local n = 0
+    for o in wbem.each(svc:InstancesOf("LuaSpec_Item")) do n = n + 1; o:close() end
+    assert.equal(1000, n)
+  end)
+
+  it("an operation whose references are all dropped still completes", function()
+    control.LatencyMs = 50
+    local finished = false
+    wbem.spawn(function()
+      local item <close> = simfix.item(svc, "orphan")
+      local p <close> = item:put_async{}
+      finished = true
+    end)
+    for _ = 1, 3 do collectgarbage() end
+    pump_until(function() return finished end)
+  end)
+
+  it("a host-style loop that only calls pump(0) completes everything", function()
+    control.LatencyMs = 10
+    local done = 0
+    for i = 1, 10 do
+      wbem.spawn(function()
+        local item <close> = simfix.item(svc, "frame" .. i)
+        local p <close> = item:put_async{}
+        done = done + 1
+      end)
+    end
+    local frames = 0
+    while done < 10 do
+      frames = frames + 1
+      assert(frames < 1e7, "never finished")
+      wbem.pump(0)
+    end
+    assert.equal(10, done)
+  end)
+end)
+
+describe("the pump", function()
+  it("pump(timeout) returns 0 when nothing arrives, pump(0) does not block", function()
+    local t0 = core.clock()
+    assert.equal(0, wbem.pump(0))
+    assert.equal(0, wbem.pump(30))
+    assert.is_true(core.clock() - t0 >= 30)
+  end)
+
+  it("rejects a bad timeout", function()
+    assert.matches("timeout", raises(function() wbem.pump(-5) end))
+    assert.matches("timeout", raises(function() wbem.pump("soon") end))
+  end)
+
+  it("wait_handle is a handle that is signalled while events wait", function()
+    assert.equal("integer", math.type(wbem.wait_handle()))
+    assert.is_true(wbem.wait_handle() ~= 0)
+  end)
+end)
+
+describe("the other asynchronous calls", function()
+  it("delete_async deletes", function()
+    local item <close> = simfix.item(svc, "del", 1)
+    local p <close> = item:Put_()
+    local stored <close> = svc:Get(path_of("del"))
+    assert.is_true(stored:delete_async{})
+    local err = raises(function() svc:Get(path_of("del")) end)
+    assert.equal(WBEM_E_NOT_FOUND, err.hresult)
+  end)
+
+  it("get_async returns the object", function()
+    local item <close> = simfix.item(svc, "got", 9)
+    local p <close> = item:Put_()
+    local got <close> = svc:get_async(path_of("got"))
+    assert.equal(9, got.Size)
+    local err = raises(function() svc:get_async(path_of("nothere")) end)
+    assert.equal(WBEM_E_NOT_FOUND, err.hresult)
+  end)
+
+  it("query_async yields each object as it arrives, in a coroutine", function()
+    for i = 1, 5 do
+      local item <close> = simfix.item(svc, "q" .. i, i)
+      local p <close> = item:Put_()
+    end
+    local sizes = {}
+    wbem.run(function()
+      for obj in svc:query_async("SELECT * FROM LuaSpec_Item") do
+        sizes[#sizes + 1] = obj.Size
+        obj:close()
+      end
+    end)
+    table.sort(sizes)
+    assert.same({ 1, 2, 3, 4, 5 }, sizes)
+  end)
+
+  it("leaving a query_async loop early cancels the query", function()
+    for i = 1, 3 do
+      local item <close> = simfix.item(svc, "e" .. i, i)
+      local p <close> = item:Put_()
+    end
+    local n = 0
+    for obj in svc:query_async("SELECT * FROM LuaSpec_Item") do
+      n = n + 1
+      obj:close()
+      break
+    end
+    assert.equal(1, n)
+  end)
+end)
+
+describe("wbem.flags", function()
+  it("has every flag of the reference page under its WMI name", function()
+    local f = wbem.flags
+    assert.equal(0, f.UpdateCompatible); assert.equal(0x20, f.UpdateSafeMode)
+    assert.equal(0x40, f.UpdateForceMode); assert.equal(0, f.CreateOrUpdate)
+    assert.equal(2, f.CreateOnly); assert.equal(1, f.UpdateOnly)
+    assert.equal(0x10, f.ReturnImmediately); assert.equal(0, f.ReturnWhenComplete)
+    assert.equal(0x80, f.SendStatus); assert.equal(0, f.DontSendStatus)
+    assert.equal(0x20000, f.UseAmendedQualifiers)
+  end)
+
+  it("refuses unknown names and writes", function()
+    assert.matches("no flag named CreateOnce", raises(function() return wbem.flags.CreateOnce end))
+    assert.matches("read%-only", raises(function() wbem.flags.X = 1 end))
+  end)
+end)

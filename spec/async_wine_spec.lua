@@ -1,0 +1,32 @@
+-- The async bridge against Wine's real WMI, where it can serve: Wine registers no
+-- SWbemSink and answers E_NOTIMPL to PutAsync_; both must come back as clear errors,
+-- never a crash or a hang.
+local wbem = require "wbem"
+
+local function raises(fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error")
+  return err
+end
+
+describe("async calls on Wine's real WMI", function()
+  it("a sink of an unregistered class is a clear error naming the class", function()
+    local svc <close> = wbem.connect{}
+    local err = raises(function() svc:sink{ on_completed = print } end)
+    assert.matches("WbemScripting.SWbemSink", tostring(err))
+    assert.is_number(err.hresult)
+  end)
+
+  it("put_async on a real object reports the failure to start the call", function()
+    local svc <close> = wbem.connect{ sink = "WbemSim.SWbemSink" }
+    local cls <close> = svc:Get("Win32_Process")
+    local err = raises(function() cls:put_async{} end)
+    assert.equal(0x80004001, err.hresult)     -- E_NOTIMPL: Wine's SWbemObject.PutAsync_
+    assert.equal(0, wbem.pending())
+  end)
+
+  it("the pump runs against Wine's COM with nothing pending", function()
+    assert.equal(0, wbem.pump(0))
+    assert.equal(0, wbem.pump(20))
+  end)
+end)

@@ -1,0 +1,381 @@
+/*
+** sink.c: SWbemSink objects whose event handlers are Lua functions.
+**
+** A sink is the provider's SWbemSink (created by progid, so the simulator's can stand in
+** for WbemScripting.SWbemSink) with our own IDispatch advised on its ISWbemSinkEvents
+** connection point. That IDispatch never calls Lua: its Invoke queues the event (pump.c),
+** and the Lua thread runs the handler later, at a pump point.
+**
+** The userdata keeps three user values: 1 the handler table, 2 the settings that objects
+** arriving through events inherit, 3 an optional first argument for every handler (the
+** async layer uses it to share one handler table among all its operations).
+*/
+#include "wbem.h"
+
+#include <wbemdisp.h>
+
+#define SINKS_KEY "wbem.sinks"    /* registry: id -> sink userdata, weak values */
+
+/* DIID_ISWbemSinkEvents, here so that no wbemuuid library is needed to link. */
+static const IID iid_sink_events =
+  {0x75718ca0, 0xf029, 0x11d1, {0xa1, 0xac, 0x00, 0xc0, 0x4f, 0xb6, 0xc2, 0x23}};
+
+/* The handler field for each ISWbemSinkEvents DISPID (wbemdisp.h, WBEMS_DISPID_*). */
+static const char *const handler_names[] = {
+  NULL, "on_object_ready", "on_completed", "on_progress", "on_object_put"
+};
+#define EVENT_COUNT ((DISPID)(sizeof handler_names / sizeof handler_names[0]))
+
+
+/* --- the event object: the IDispatch advised to the sink -------------------------- */
+
+typedef struct event_sink {
+  IDispatch IDispatch_iface;
+  LONG ref;
+  wbem_queue *queue;
+  volatile LONG id;             /* 0 once the Lua sink is closed: later events are dropped */
+} event_sink;
+
+static inline event_sink *impl_from_IDispatch(IDispatch *iface) {
+  return CONTAINING_RECORD(iface, event_sink, IDispatch_iface);
+}
+
+static HRESULT WINAPI events_QueryInterface(IDispatch *iface, REFIID riid, void **ppv) {
+  if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) ||
+      IsEqualIID(riid, &iid_sink_events)) {
+    *ppv = iface;
+    IDispatch_AddRef(iface);
+    return S_OK;
+  }
+  *ppv = NULL;
+  return E_NOINTERFACE;
+}
+
+static ULONG WINAPI events_AddRef(IDispatch *iface) {
+  return InterlockedIncrement(&impl_from_IDispatch(iface)->ref);
+}
+
+static ULONG WINAPI events_Release(IDispatch *iface) {
+  event_sink *This = impl_from_IDispatch(iface);
+  ULONG ref = InterlockedDecrement(&This->ref);
+  if (ref == 0) {
+    wbem_queue_release(This->queue);
+    free(This);
+  }
+  return ref;
+}
+
+static HRESULT WINAPI events_GetTypeInfoCount(IDispatch *iface, UINT *count) {
+  (void)iface;
+  *count = 0;
+  return S_OK;
+}
+
+static HRESULT WINAPI events_GetTypeInfo(IDispatch *iface, UINT index, LCID lcid, ITypeInfo **ti) {
+  (void)iface; (void)index; (void)lcid;
+  *ti = NULL;
+  return E_NOTIMPL;
+}
+
+/* Sources call by DISPID; names are answered for those that look them up first. */
+static HRESULT WINAPI events_GetIDsOfNames(IDispatch *iface, REFIID riid, LPOLESTR *names,
+                                           UINT count, LCID lcid, DISPID *ids) {
+  static const WCHAR *const event_names[] = {
+    NULL, L"OnObjectReady", L"OnCompleted", L"OnProgress", L"OnObjectPut"
+  };
+  HRESULT hr = S_OK;
+  UINT i;
+  DISPID d;
+  (void)iface; (void)riid; (void)lcid;
+  for (i = 0; i < count; i++) {
+    ids[i] = DISPID_UNKNOWN;
+    if (i > 0) { hr = DISP_E_UNKNOWNNAME; continue; }   /* events take no named arguments */
+    for (d = 1; d < EVENT_COUNT; d++)
+      if (lstrcmpiW(names[i], event_names[d]) == 0) ids[i] = d;
+    if (ids[i] == DISPID_UNKNOWN) hr = DISP_E_UNKNOWNNAME;
+  }
+  return hr;
+}
+
+static HRESULT WINAPI events_Invoke(IDispatch *iface, DISPID member, REFIID riid, LCID lcid,
+                                    WORD flags, DISPPARAMS *params, VARIANT *result,
+                                    EXCEPINFO *excepinfo, UINT *argerr) {
+  event_sink *This = impl_from_IDispatch(iface);
+  LONG id = InterlockedCompareExchange(&This->id, 0, 0);
+  (void)riid; (void)lcid; (void)flags; (void)excepinfo; (void)argerr;
+  if (result) VariantInit(result);
+  if (member < 1 || member >= EVENT_COUNT) return DISP_E_MEMBERNOTFOUND;
+  if (id == 0) return S_OK;   /* closed: nobody listens any more */
+  return wbem_queue_push(This->queue, (int)id, member, params);
+}
+
+static const IDispatchVtbl events_vtbl = {
+  events_QueryInterface,
+  events_AddRef,
+  events_Release,
+  events_GetTypeInfoCount,
+  events_GetTypeInfo,
+  events_GetIDsOfNames,
+  events_Invoke
+};
+
+static event_sink *events_create(wbem_queue *q, int id) {
+  event_sink *This = calloc(1, sizeof *This);
+  if (!This) return NULL;
+  This->IDispatch_iface.lpVtbl = &events_vtbl;
+  This->ref = 1;
+  This->queue = q;
+  This->id = id;
+  wbem_queue_addref(q);
+  return This;
+}
+
+
+/* --- the Lua sink ------------------------------------------------------------------- */
+
+typedef struct wbem_sink {
+  IDispatch *disp;              /* the SWbemSink (wbem_ref: first) */
+  IConnectionPoint *point;
+  DWORD cookie;
+  event_sink *events;
+  int id;
+} wbem_sink;
+
+static wbem_sink *check_sink(lua_State *L, int idx) {
+  return luaL_checkudata(L, idx, WBEM_SINK);
+}
+
+static wbem_sink *check_open_sink(lua_State *L, int idx) {
+  wbem_sink *s = check_sink(L, idx);
+  if (!s->disp) luaL_error(L, "wbem: the sink is closed");
+  return s;
+}
+
+/* Calls a method of the SWbemSink by name: any sink class will do, not only those
+** whose dual interface we know. */
+static HRESULT sink_call(IDispatch *disp, const WCHAR *name) {
+  DISPPARAMS none = {NULL, NULL, 0, 0};
+  LPOLESTR n = (LPOLESTR)name;
+  DISPID id;
+  HRESULT hr = IDispatch_GetIDsOfNames(disp, &IID_NULL, &n, 1, LOCALE_USER_DEFAULT, &id);
+  if (SUCCEEDED(hr))
+    hr = IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_METHOD, &none,
+                          NULL, NULL, NULL);
+  return hr;
+}
+
+/* Undoes whatever of the set-up was done; safe to call twice, and from __gc. */
+static void sink_release(lua_State *L, wbem_sink *s) {
+  if (s->events) InterlockedExchange(&s->events->id, 0);
+  if (s->point) {
+    if (s->cookie) IConnectionPoint_Unadvise(s->point, s->cookie);
+    IConnectionPoint_Release(s->point);
+    s->point = NULL;
+    s->cookie = 0;
+  }
+  if (s->events) {
+    IDispatch_Release(&s->events->IDispatch_iface);
+    s->events = NULL;
+  }
+  if (s->disp) {
+    IDispatch_Release(s->disp);
+    s->disp = NULL;
+  }
+  if (s->id) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY) == LUA_TTABLE) {
+      lua_pushnil(L);
+      lua_rawseti(L, -2, s->id);
+    }
+    lua_pop(L, 1);
+    s->id = 0;
+  }
+}
+
+/* close([cancel]): cancels what is still pending on the sink (a closed sink can no
+** longer hear the results, and the provider should not keep working for no one; as
+** with dropping a future, closing is cancelling), unadvises and releases.
+** close(false) skips the Cancel, for a sink known to have nothing pending. */
+static int sink_close(lua_State *L) {
+  wbem_sink *s = check_sink(L, 1);
+  int cancel = lua_isnoneornil(L, 2) || lua_toboolean(L, 2);
+  if (s->disp && cancel) sink_call(s->disp, L"Cancel");
+  sink_release(L, s);
+  return 0;
+}
+
+static int sink_gc(lua_State *L) {
+  lua_settop(L, 1);
+  return sink_close(L);
+}
+
+/* cancel(): every call pending on this sink completes with WBEM_E_CALL_CANCELLED;
+** the OnCompleted events still arrive through the pump. */
+static int sink_cancel(lua_State *L) {
+  wbem_sink *s = check_open_sink(L, 1);
+  HRESULT hr = sink_call(s->disp, L"Cancel");
+  if (FAILED(hr)) return wbem_raise(L, hr, "cancel the sink", NULL);
+  return 0;
+}
+
+static int sink_tostring(lua_State *L) {
+  wbem_sink *s = check_sink(L, 1);
+  if (s->disp) lua_pushfstring(L, "wbem.sink %d (%p)", s->id, (void *)s->disp);
+  else lua_pushliteral(L, "wbem.sink (closed)");
+  return 1;
+}
+
+static int sink_is_open(lua_State *L) {
+  lua_pushboolean(L, check_sink(L, 1)->disp != NULL);
+  return 1;
+}
+
+/* The SWbemSink itself as a bridged object, for what the Lua API does not cover. */
+static int sink_object(lua_State *L) {
+  wbem_sink *s = check_open_sink(L, 1);
+  lua_getiuservalue(L, 1, 2);
+  wbem_push_object(L, s->disp, lua_gettop(L));
+  return 1;
+}
+
+static int next_sink_id(lua_State *L) {
+  /* ids go into a table: keep them dense-ish by reusing the smallest free slot is not
+  ** worth it; a counter in the registry wraps after 2^31 sinks. */
+  static const char key[] = "wbem.sink.next";
+  lua_Integer id;
+  lua_getfield(L, LUA_REGISTRYINDEX, key);
+  id = lua_tointeger(L, -1) + 1;
+  lua_pop(L, 1);
+  if (id <= 0 || id > 0x7fffffff) id = 1;
+  lua_pushinteger(L, id);
+  lua_setfield(L, LUA_REGISTRYINDEX, key);
+  return (int)id;
+}
+
+/* sink(handlers, progid [, settings [, self]]) -> sink */
+static int l_sink(lua_State *L) {
+  const char *progid = luaL_checkstring(L, 2);
+  wbem_queue *q;
+  wbem_sink *s;
+  IConnectionPointContainer *cpc = NULL;
+  WCHAR wprogid[256];
+  CLSID clsid;
+  HRESULT hr;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 4);
+  if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, progid, -1, wprogid, 256))
+    return luaL_argerror(L, 2, "not a valid progid");
+  wbem_com_ensure(L);
+  q = wbem_queue_of(L);
+
+  /* The userdata first: whatever fails below, __gc undoes what was done. */
+  s = lua_newuserdatauv(L, sizeof *s, 3);
+  memset(s, 0, sizeof *s);
+  luaL_setmetatable(L, WBEM_SINK);
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, 3);
+  lua_setiuservalue(L, -2, 2);
+  lua_pushvalue(L, 4);
+  lua_setiuservalue(L, -2, 3);
+
+  hr = CLSIDFromProgID(wprogid, &clsid);
+  if (SUCCEEDED(hr))
+    hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
+                          &IID_IDispatch, (void **)&s->disp);
+  if (FAILED(hr))
+    return wbem_raise(L, hr, lua_pushfstring(L, "create the sink %s", progid), NULL);
+
+  s->id = next_sink_id(L);
+  s->events = events_create(q, s->id);
+  if (!s->events) return luaL_error(L, "wbem: out of memory");
+  lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, s->id);
+  lua_pop(L, 1);
+
+  hr = IDispatch_QueryInterface(s->disp, &IID_IConnectionPointContainer, (void **)&cpc);
+  if (SUCCEEDED(hr)) {
+    hr = IConnectionPointContainer_FindConnectionPoint(cpc, &iid_sink_events, &s->point);
+    IConnectionPointContainer_Release(cpc);
+  }
+  if (SUCCEEDED(hr))
+    hr = IConnectionPoint_Advise(s->point, (IUnknown *)&s->events->IDispatch_iface, &s->cookie);
+  if (FAILED(hr)) {
+    sink_release(L, s);
+    return wbem_raise(L, hr, lua_pushfstring(L, "advise the sink %s", progid), NULL);
+  }
+  return 1;
+}
+
+/* Finds the sink of ev, and pushes its handler, the optional self argument and the
+** event's arguments. Objects inherit the sink's settings. */
+int wbem_sink_push_event(lua_State *L, wbem_event *ev) {
+  int top = lua_gettop(L), settings = top + 3, nargs = 0;
+  wbem_sink *s;
+  UINT i;
+  if (ev->member < 1 || ev->member >= EVENT_COUNT) return -1;
+  lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY);                  /* top+1 */
+  if (lua_rawgeti(L, top + 1, ev->sink) != LUA_TUSERDATA) goto nobody;  /* top+2 */
+  s = lua_touserdata(L, top + 2);
+  if (!s->disp) goto nobody;
+  lua_getiuservalue(L, top + 2, 2);                               /* top+3 settings */
+  lua_getiuservalue(L, top + 2, 1);                               /* top+4 handlers */
+  if (lua_getfield(L, top + 4, handler_names[ev->member]) == LUA_TNIL)  /* top+5 */
+    goto nobody;
+  if (lua_getiuservalue(L, top + 2, 3) == LUA_TNIL) lua_pop(L, 1); else nargs++;
+  for (i = 0; i < ev->argc; i++, nargs++) {
+    const VARIANT *v = &ev->argv[i];
+    if (V_VT(v) == VT_DISPATCH && V_DISPATCH(v))
+      wbem_push_object(L, V_DISPATCH(v), lua_istable(L, settings) ? settings : 0);
+    else if (i == 0 && ev->member == WBEMS_DISPID_COMPLETED && V_VT(v) == VT_I4)
+      /* OnCompleted's iHResult: unsigned, as in error objects (0x80041032, not negative) */
+      lua_pushinteger(L, (lua_Integer)(ULONG)V_I4(v));
+    else
+      wbem_push_variant(L, v);
+  }
+  lua_rotate(L, top + 1, -4);       /* the four lookup values to the top, and away */
+  lua_pop(L, 4);
+  return nargs;
+nobody:
+  lua_settop(L, top);
+  return -1;
+}
+
+static const luaL_Reg sink_methods[] = {
+  {"cancel", sink_cancel},
+  {"close", sink_close},
+  {"is_open", sink_is_open},
+  {"object", sink_object},
+  {NULL, NULL}
+};
+
+static const luaL_Reg sink_meta[] = {
+  {"__gc", sink_gc},
+  {"__close", sink_gc},
+  {"__tostring", sink_tostring},
+  {"__index", NULL},
+  {NULL, NULL}
+};
+
+static const luaL_Reg funcs[] = {
+  {"sink", l_sink},
+  {NULL, NULL}
+};
+
+void wbem_open_sink(lua_State *L) {
+  luaL_newmetatable(L, WBEM_SINK);
+  luaL_setfuncs(L, sink_meta, 0);
+  luaL_newlib(L, sink_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  /* id -> sink, weak: an unreferenced sink is collected (and closed by __gc); what the
+  ** async layer must keep alive it anchors itself. */
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, SINKS_KEY);
+  luaL_setfuncs(L, funcs, 0);
+}
