@@ -34,7 +34,7 @@ export WINEDLLOVERRIDES := winedbg.exe=d;mscoree=d;mshtml=d
 WINE   := wine
 PREFIX := $(WINEPREFIX)/.lua-wbem-ready
 
-DEMO   ?= examples/sysinfo.lua
+DEMO   ?= examples/puts.lua
 
 .PHONY: all build demo test run bench clean distclean lint prefix
 all: demo

@@ -39,6 +39,7 @@ suite() {   # suite NAME COMMAND...
   rm -f "$out"
 }
 
+suite "lint (rockspec)" bash tools/lint.sh
 suite "busted (Windows Lua under Wine)" \
   wine "$win/bin/lua.exe" spec/support/runner.lua -o TAP --pattern=_spec spec
 if [ -f build/sim/simclient.exe ]; then

@@ -244,8 +244,9 @@ end
 -- The pump
 --------------------------------------------------------------------------------------
 
--- pump([timeout_ms]) -> dispatched
+-- pump([timeout_ms]) -> dispatched, quit
 -- nil waits until something is dispatched; 0 is one non-blocking step (a host's frame).
+-- Deadlines of operations with a timeout bound the wait, and expire here.
 local function pump(timeout)
   if timeout ~= nil and (type(timeout) ~= "number" or timeout < 0) then
     error("wbem.pump: timeout must be a non-negative number of milliseconds", 2)
@@ -260,8 +261,8 @@ local function pump(timeout)
     end
     local n, quit = core.pump(wait)
     n = n + expire()
-    if n > 0 or quit or timeout == 0 then return n end
-    if timeout and core.clock() - start >= timeout then return 0 end
+    if n > 0 or quit or timeout == 0 then return n, quit end
+    if timeout and core.clock() - start >= timeout then return 0, false end
   end
 end
 
@@ -397,6 +398,7 @@ function M.install(wbem, c)
   function wbem.sink(h) return sink_for(default_settings, h) end
 
   wbem.pump = pump
+  wbem.clock = core.clock      -- milliseconds, monotonic (a float)
   function wbem.pending() return pending end
   function wbem.wait_handle() return core.wait_handle() end
 
