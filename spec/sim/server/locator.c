@@ -1,0 +1,106 @@
+/*
+** locator.c: WbemSim.SWbemLocator. ConnectServer reaches the in-memory namespaces root,
+** root\cimv2 (the default, as WMI's default namespace setting usually is) and root\default
+** on the local machine; any other namespace is WBEM_E_INVALID_NAMESPACE.
+*/
+#include <stdlib.h>
+#include "wbemsim.h"
+
+typedef struct sim_locator {
+  ISWbemLocator ISWbemLocator_iface;
+  LONG ref;
+  IUnknown *ftm;
+} sim_locator;
+
+static inline sim_locator *impl_from_ISWbemLocator(ISWbemLocator *iface)
+{
+  return CONTAINING_RECORD(iface, sim_locator, ISWbemLocator_iface);
+}
+
+static HRESULT WINAPI locator_QueryInterface(ISWbemLocator *iface, REFIID riid, void **out)
+{
+  sim_locator *l = impl_from_ISWbemLocator(iface);
+  if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_ISWbemLocator)) {
+    *out = iface;
+    ISWbemLocator_AddRef(iface);
+    return S_OK;
+  }
+  if (IsEqualIID(riid, &IID_IMarshal)) return sim_ftm_query((IUnknown *)iface, &l->ftm, out);
+  *out = NULL;
+  return E_NOINTERFACE;
+}
+
+static ULONG WINAPI locator_AddRef(ISWbemLocator *iface)
+{
+  return InterlockedIncrement(&impl_from_ISWbemLocator(iface)->ref);
+}
+
+static ULONG WINAPI locator_Release(ISWbemLocator *iface)
+{
+  sim_locator *l = impl_from_ISWbemLocator(iface);
+  LONG ref = InterlockedDecrement(&l->ref);
+  if (ref == 0) {
+    if (l->ftm) IUnknown_Release(l->ftm);
+    free(l);
+    sim_live_sub();
+  }
+  return ref;
+}
+
+SIM_DISPATCH(locator, ISWbemLocator, &IID_ISWbemLocator, L"SWbemLocator", impl_from_ISWbemLocator)
+
+static BOOL local_server(const WCHAR *s)
+{
+  return !s || !*s || wcscmp(s, L".") == 0 || _wcsicmp(s, L"localhost") == 0 || _wcsicmp(s, sim_server_name()) == 0;
+}
+
+static HRESULT WINAPI locator_ConnectServer(ISWbemLocator *iface, BSTR server, BSTR ns, BSTR user, BSTR password,
+                                            BSTR locale, BSTR authority, LONG flags, IDispatch *ctx,
+                                            ISWbemServices **out)
+{
+  WCHAR *name, *c;
+  const WCHAR *canonical;
+  HRESULT hr;
+  (void)iface; (void)password; (void)locale; (void)authority; (void)flags; (void)ctx;
+  *out = NULL;
+  /* the RPC error a connection to a machine that does not answer gives */
+  if (!local_server(server)) return sim_fail(HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE), L"ConnectServer", server);
+  /* "User credentials cannot be used for local connections" (WBEM_E_LOCAL_CREDENTIALS) */
+  if (user && *user) return sim_fail((HRESULT)WBEM_E_LOCAL_CREDENTIALS, L"ConnectServer", user);
+  name = sim_strdup(ns && *ns ? ns : L"root\\cimv2");
+  if (!name) return E_OUTOFMEMORY;
+  for (c = name; *c; c++)
+    if (*c == L'/') *c = L'\\';
+  canonical = repo_namespace(name);
+  if (!canonical) hr = sim_fail((HRESULT)WBEM_E_INVALID_NAMESPACE, L"ConnectServer", name);
+  else hr = services_create(canonical, (ISWbemServicesEx **)out);
+  free(name);
+  return hr;
+}
+
+static HRESULT WINAPI locator_get_Security_(ISWbemLocator *iface, ISWbemSecurity **out)
+{
+  (void)iface;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static const ISWbemLocatorVtbl locator_vtbl = {
+  locator_QueryInterface, locator_AddRef, locator_Release,
+  locator_GetTypeInfoCount, locator_GetTypeInfo, locator_GetIDsOfNames, locator_Invoke,
+  locator_ConnectServer, locator_get_Security_,
+};
+
+HRESULT locator_create(REFIID riid, void **out)
+{
+  sim_locator *l = calloc(1, sizeof *l);
+  HRESULT hr;
+  *out = NULL;
+  if (!l) return E_OUTOFMEMORY;
+  l->ISWbemLocator_iface.lpVtbl = &locator_vtbl;
+  l->ref = 1;
+  sim_live_add();
+  hr = ISWbemLocator_QueryInterface(&l->ISWbemLocator_iface, riid, out);
+  ISWbemLocator_Release(&l->ISWbemLocator_iface);
+  return hr;
+}

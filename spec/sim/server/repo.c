@@ -1,0 +1,847 @@
+/*
+** repo.c: the repository. One for the process, shared by every connection, behind one
+** lock that is never held while calling out of the simulator. Everything that goes in or
+** out is copied, so callers never see the repository's own memory.
+**
+** The rules for writing are Microsoft's:
+**  - IWbemServices::PutInstance / SWbemObject.Put_: wbemChangeFlagCreateOrUpdate (0)
+**    "Causes the class or instance to be created if it does not exist or overwritten if it
+**    exists already"; wbemChangeFlagUpdateOnly (1) "The class or instance must exist for the
+**    call to be successful" (else WBEM_E_NOT_FOUND); wbemChangeFlagCreateOnly (2) "The call
+**    fails if the class or instance already exists" (WBEM_E_ALREADY_EXISTS).
+**  - IWbemServices::PutClass and WbemChangeFlagEnum for the class update modes; see
+**    put_class below and spec/sim/README.md.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include "wbemsim.h"
+
+typedef struct sim_ns {
+  const WCHAR *name;
+  sim_data **classes;
+  int nclasses, capc;
+  sim_data **insts;
+  int ninsts, capi;
+} sim_ns;
+
+static sim_ns spaces[] = { { L"root", 0, 0, 0, 0, 0, 0 }, { L"root\\cimv2", 0, 0, 0, 0, 0, 0 },
+                           { L"root\\default", 0, 0, 0, 0, 0, 0 } };
+#define NSPACES (int)(sizeof spaces / sizeof spaces[0])
+static CRITICAL_SECTION repo_cs;
+static INIT_ONCE repo_once = INIT_ONCE_STATIC_INIT;
+
+static void seed(void);
+
+static BOOL CALLBACK repo_init_once(INIT_ONCE *once, void *param, void **ctx)
+{
+  (void)once; (void)param; (void)ctx;
+  InitializeCriticalSection(&repo_cs);
+  seed();
+  return TRUE;
+}
+
+void repo_init(void) { InitOnceExecuteOnce(&repo_once, repo_init_once, NULL, NULL); }
+
+static void lock(void) { repo_init(); EnterCriticalSection(&repo_cs); }
+static void unlock(void) { LeaveCriticalSection(&repo_cs); }
+
+static sim_ns *find_ns(const WCHAR *name)
+{
+  int i;
+  if (!name) return NULL;
+  for (i = 0; i < NSPACES; i++)
+    if (_wcsicmp(spaces[i].name, name) == 0) return &spaces[i];
+  return NULL;
+}
+
+const WCHAR *repo_namespace(const WCHAR *name)
+{
+  sim_ns *ns = find_ns(name);
+  return ns ? ns->name : NULL;
+}
+
+static BOOL push(sim_data ***v, int *n, int *cap, sim_data *d)
+{
+  if (*n == *cap) {
+    int ncap = *cap ? *cap * 2 : 16;
+    sim_data **nv = realloc(*v, (size_t)ncap * sizeof *nv);
+    if (!nv) return FALSE;
+    *v = nv;
+    *cap = ncap;
+  }
+  (*v)[(*n)++] = d;
+  return TRUE;
+}
+
+static void remove_at(sim_data **v, int *n, int i)
+{
+  data_free(v[i]);
+  memmove(&v[i], &v[i + 1], (size_t)(*n - i - 1) * sizeof *v);
+  (*n)--;
+}
+
+static int class_index(sim_ns *ns, const WCHAR *name)
+{
+  int i;
+  if (!name) return -1;
+  for (i = 0; i < ns->nclasses; i++)
+    if (_wcsicmp(ns->classes[i]->cls, name) == 0) return i;
+  return -1;
+}
+
+static sim_data *find_class(sim_ns *ns, const WCHAR *name)
+{
+  int i = class_index(ns, name);
+  return i < 0 ? NULL : ns->classes[i];
+}
+
+/* cls is base or derives from it */
+static BOOL derives(sim_ns *ns, const WCHAR *cls, const WCHAR *base)
+{
+  int guard = 0;
+  while (cls && guard++ < 64) {
+    sim_data *c;
+    if (_wcsicmp(cls, base) == 0) return TRUE;
+    c = find_class(ns, cls);
+    cls = c ? c->super : NULL;
+  }
+  return FALSE;
+}
+
+/* ---- instance identity ---- */
+
+static BOOL key_equal(const sim_prop *p, const WCHAR *text)
+{
+  WCHAR *mine = cim_key_text(&p->value);
+  BOOL eq = mine && text && _wcsicmp(mine, text) == 0;
+  free(mine);
+  return eq;
+}
+
+/* Does the instance carry the keys of the path? */
+static BOOL inst_matches_path(sim_ns *ns, const sim_data *inst, const sim_path *p)
+{
+  int i;
+  if (!derives(ns, inst->cls, p->cls)) return FALSE;
+  if (p->singleton) return data_is_singleton(inst);
+  if (p->nkeys != data_key_count(inst)) return FALSE;
+  for (i = 0; i < p->nkeys; i++) {
+    const sim_prop *kp = NULL;
+    if (p->keys[i].name) kp = data_prop(inst, p->keys[i].name);
+    else {
+      int j;
+      for (j = 0; j < inst->n; j++)
+        if (prop_is_key(&inst->props[j])) kp = &inst->props[j];
+    }
+    if (!kp || !prop_is_key(kp) || !key_equal(kp, p->keys[i].text)) return FALSE;
+  }
+  return TRUE;
+}
+
+/* Same keys in the same class hierarchy: the same object to WMI. A put of an instance of a
+** sibling class with those keys replaces the other ("Changing the Inheritance of an
+** Instance": "If you do, you implicitly delete the original ManualService instance."). */
+static BOOL same_instance(sim_ns *ns, const sim_data *a, const sim_data *b)
+{
+  int i;
+  if (!derives(ns, a->cls, b->cls) && !derives(ns, b->cls, a->cls)) return FALSE;
+  if (data_is_singleton(a) || data_is_singleton(b)) return data_is_singleton(a) && data_is_singleton(b);
+  for (i = 0; i < a->n; i++) {
+    const sim_prop *ka = &a->props[i], *kb;
+    WCHAR *t;
+    BOOL eq;
+    if (!prop_is_key(ka)) continue;
+    kb = data_prop(b, ka->name);
+    if (!kb) return FALSE;
+    t = cim_key_text(&ka->value);
+    eq = key_equal(kb, t);
+    free(t);
+    if (!eq) return FALSE;
+  }
+  return TRUE;
+}
+
+static int instance_index(sim_ns *ns, const sim_data *d)
+{
+  int i;
+  for (i = 0; i < ns->ninsts; i++)
+    if (same_instance(ns, ns->insts[i], d)) return i;
+  return -1;
+}
+
+/* Key names in a path must be the class's keys. */
+static HRESULT check_path_keys(const sim_data *cls, const sim_path *p)
+{
+  int i;
+  if (p->singleton) return data_is_singleton(cls) ? S_OK : (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  if (p->nkeys != data_key_count(cls)) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  for (i = 0; i < p->nkeys; i++) {
+    const sim_prop *kp;
+    if (!p->keys[i].name) {
+      if (p->nkeys != 1) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+      continue;
+    }
+    kp = data_prop(cls, p->keys[i].name);
+    if (!kp || !prop_is_key(kp)) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  }
+  return S_OK;
+}
+
+/* ---- reading ---- */
+
+HRESULT repo_get(const WCHAR *nsname, const sim_path *p, sim_data **out)
+{
+  sim_ns *ns;
+  sim_data *cls;
+  HRESULT hr = (HRESULT)WBEM_E_NOT_FOUND;
+  int i;
+  *out = NULL;
+  if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  lock();
+  ns = find_ns(p->ns ? p->ns : nsname);
+  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  else if (!(cls = find_class(ns, p->cls)))
+    hr = path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
+  else if (path_is_class(p)) {
+    *out = data_clone(cls);
+    hr = *out ? S_OK : E_OUTOFMEMORY;
+  }
+  else if (SUCCEEDED(hr = check_path_keys(cls, p))) {
+    hr = (HRESULT)WBEM_E_NOT_FOUND;
+    for (i = 0; i < ns->ninsts; i++)
+      if (inst_matches_path(ns, ns->insts[i], p)) {
+        *out = data_clone(ns->insts[i]);
+        hr = *out ? S_OK : E_OUTOFMEMORY;
+        break;
+      }
+  }
+  unlock();
+  return hr;
+}
+
+HRESULT repo_get_class(const WCHAR *nsname, const WCHAR *name, sim_data **out)
+{
+  sim_ns *ns;
+  sim_data *c;
+  HRESULT hr;
+  *out = NULL;
+  lock();
+  ns = find_ns(nsname);
+  c = ns ? find_class(ns, name) : NULL;
+  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  else if (!c) hr = (HRESULT)WBEM_E_INVALID_CLASS;
+  else hr = (*out = data_clone(c)) ? S_OK : E_OUTOFMEMORY;
+  unlock();
+  return hr;
+}
+
+/* Instances of the class and of every class derived from it ("deep", the default of
+** SWbemServices.InstancesOf), or of the class alone (wbemQueryFlagShallow). */
+HRESULT repo_instances(const WCHAR *nsname, const WCHAR *cls, BOOL shallow, sim_data ***out, int *n)
+{
+  sim_ns *ns;
+  HRESULT hr = S_OK;
+  int i, cap = 0;
+  *out = NULL;
+  *n = 0;
+  lock();
+  ns = find_ns(nsname);
+  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  else if (!find_class(ns, cls)) hr = (HRESULT)WBEM_E_INVALID_CLASS;
+  else
+    for (i = 0; i < ns->ninsts && SUCCEEDED(hr); i++)
+      if (shallow ? _wcsicmp(ns->insts[i]->cls, cls) == 0 : derives(ns, ns->insts[i]->cls, cls)) {
+        sim_data *c = data_clone(ns->insts[i]);
+        if (!c || !push(out, n, &cap, c)) {
+          data_free(c);
+          hr = E_OUTOFMEMORY;
+        }
+      }
+  unlock();
+  if (FAILED(hr)) {
+    data_list_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+  }
+  return hr;
+}
+
+HRESULT repo_derivation(const WCHAR *nsname, const WCHAR *first, SAFEARRAY **out)
+{
+  WCHAR *copies[64];
+  LONG n = 0, i;
+  SAFEARRAYBOUND b;
+  sim_ns *ns;
+  lock();
+  ns = find_ns(nsname);
+  while (first && n < 64) {
+    sim_data *c;
+    copies[n] = sim_strdup(first);
+    n++;
+    c = ns ? find_class(ns, first) : NULL;
+    first = c ? c->super : NULL;
+  }
+  unlock();
+  b.lLbound = 0;
+  b.cElements = (ULONG)n;
+  *out = SafeArrayCreate(VT_BSTR, 1, &b);
+  for (i = 0; i < n; i++) {
+    if (*out) {
+      BSTR s = SysAllocString(copies[i]);
+      SafeArrayPutElement(*out, &i, s);
+      SysFreeString(s);
+    }
+    free(copies[i]);
+  }
+  return *out ? S_OK : E_OUTOFMEMORY;
+}
+
+/* ---- writing instances ---- */
+
+/* The flags of the reference page (ISWbemObject.PutAsync_). The class update modes are
+** class flags: IWbemServices::PutInstance takes only CREATE_OR_UPDATE, UPDATE_ONLY,
+** CREATE_ONLY, RETURN_IMMEDIATELY and USE_AMENDED_QUALIFIERS, and MS-WMI 3.1.4.3.12 says
+** "Any other DWORD value that does not match a flag condition MUST be treated as not
+** valid", so an instance put with SafeMode or ForceMode is WBEM_E_INVALID_PARAMETER. */
+LONG sim_check_put_flags(LONG flags, BOOL is_class)
+{
+  const LONG known = SIM_FLAG_UPDATE_ONLY | SIM_FLAG_CREATE_ONLY | SIM_FLAG_RETURN_IMMEDIATELY |
+                     SIM_FLAG_SAFE_MODE | SIM_FLAG_FORCE_MODE | SIM_FLAG_SEND_STATUS | SIM_FLAG_AMENDED;
+  if (flags & ~known) return (LONG)WBEM_E_INVALID_PARAMETER;
+  /* UpdateOnly with CreateOnly, SafeMode with ForceMode: each pair contradicts itself */
+  if ((flags & (SIM_FLAG_UPDATE_ONLY | SIM_FLAG_CREATE_ONLY)) == (SIM_FLAG_UPDATE_ONLY | SIM_FLAG_CREATE_ONLY))
+    return (LONG)WBEM_E_INVALID_PARAMETER;
+  if ((flags & (SIM_FLAG_SAFE_MODE | SIM_FLAG_FORCE_MODE)) == (SIM_FLAG_SAFE_MODE | SIM_FLAG_FORCE_MODE))
+    return (LONG)WBEM_E_INVALID_PARAMETER;
+  if (!is_class && (flags & (SIM_FLAG_SAFE_MODE | SIM_FLAG_FORCE_MODE))) return (LONG)WBEM_E_INVALID_PARAMETER;
+  return S_OK;
+}
+
+/* The instance as the class defines it now: the class's properties with the values the
+** object carries. */
+static HRESULT conform(const sim_data *cls, const sim_data *d, sim_data **out)
+{
+  sim_data *n = data_spawn_instance(cls);
+  int i;
+  *out = NULL;
+  if (!n) return E_OUTOFMEMORY;
+  for (i = 0; i < n->n; i++) {
+    sim_prop *p = &n->props[i];
+    const sim_prop *src = data_prop(d, p->name);
+    if (src) {
+      VARIANT v;
+      HRESULT hr = cim_coerce(p->type, &src->value, &v);
+      if (FAILED(hr)) {
+        data_free(n);
+        return hr;
+      }
+      VariantClear(&p->value);
+      p->value = v;
+    }
+  }
+  *out = n;
+  return S_OK;
+}
+
+static HRESULT put_instance(sim_ns *ns, const sim_data *d, LONG flags, sim_path *written)
+{
+  sim_data *cls, *inst;
+  HRESULT hr;
+  int i, at;
+  if (!d->cls) return (HRESULT)WBEM_E_INVALID_OBJECT;
+  cls = find_class(ns, d->cls);
+  if (!cls) return (HRESULT)WBEM_E_INVALID_CLASS;
+  if (!data_is_singleton(cls) && data_key_count(cls) == 0) return (HRESULT)WBEM_E_NO_KEY;
+  hr = conform(cls, d, &inst);
+  if (FAILED(hr)) return hr;
+  for (i = 0; i < inst->n; i++)
+    if (prop_is_key(&inst->props[i]) && V_VT(&inst->props[i].value) == VT_NULL) {
+      data_free(inst);
+      return (HRESULT)WBEM_E_ILLEGAL_NULL;
+    }
+  at = instance_index(ns, inst);
+  if (at >= 0 && (flags & SIM_FLAG_CREATE_ONLY)) hr = (HRESULT)WBEM_E_ALREADY_EXISTS;
+  else if (at < 0 && (flags & SIM_FLAG_UPDATE_ONLY)) hr = (HRESULT)WBEM_E_NOT_FOUND;
+  else if (written && FAILED(hr = data_to_path(inst, written))) ;
+  else if (at >= 0) {
+    data_free(ns->insts[at]);
+    ns->insts[at] = inst;
+    return S_OK;
+  }
+  else if (!push(&ns->insts, &ns->ninsts, &ns->capi, inst)) hr = E_OUTOFMEMORY;
+  else return S_OK;
+  if (written) path_free(written);
+  data_free(inst);
+  return hr;
+}
+
+/* ---- writing classes ---- */
+
+/* Description is the documented example of a non-important qualifier; amended
+** (localized) qualifiers are not important either. */
+static BOOL important_qual(const sim_qual *q)
+{
+  return _wcsicmp(q->name, L"Description") != 0 && !(q->flavor & WBEM_FLAVOR_AMENDED);
+}
+
+static BOOL quals_same(const sim_quals *a, const sim_quals *b)
+{
+  int i;
+  for (i = 0; i < a->n; i++) {
+    const sim_qual *o;
+    if (!important_qual(&a->v[i])) continue;
+    o = quals_find(b, a->v[i].name);
+    if (!o || VarCmp((VARIANT *)&a->v[i].value, (VARIANT *)&o->value, LOCALE_INVARIANT, 0) != VARCMP_EQ) return FALSE;
+  }
+  for (i = 0; i < b->n; i++)
+    if (important_qual(&b->v[i]) && !quals_find(a, b->v[i].name)) return FALSE;
+  return TRUE;
+}
+
+static BOOL values_same(const VARIANT *a, const VARIANT *b)
+{
+  if (V_VT(a) != V_VT(b)) return FALSE;
+  if (V_VT(a) == VT_NULL) return TRUE;
+  if (V_VT(a) & VT_ARRAY) return FALSE;     /* array defaults: any rewrite counts as a change */
+  return VarCmp((VARIANT *)a, (VARIANT *)b, LOCALE_INVARIANT, 0) == VARCMP_EQ;
+}
+
+/* An important change: anything but non-important qualifiers. */
+static BOOL class_changed(const sim_data *a, const sim_data *b)
+{
+  int i;
+  if (a->n != b->n) return TRUE;
+  if ((a->super == NULL) != (b->super == NULL) || (a->super && _wcsicmp(a->super, b->super))) return TRUE;
+  if (!quals_same(&a->quals, &b->quals)) return TRUE;
+  for (i = 0; i < a->n; i++) {
+    const sim_prop *p = &a->props[i], *o = data_prop(b, p->name);
+    if (!o || o->type != p->type || !values_same(&p->value, &o->value) || !quals_same(&p->quals, &o->quals))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static BOOL has_children(sim_ns *ns, const WCHAR *cls)
+{
+  int i;
+  for (i = 0; i < ns->nclasses; i++)
+    if (ns->classes[i]->super && _wcsicmp(ns->classes[i]->super, cls) == 0) return TRUE;
+  return FALSE;
+}
+
+static BOOL has_instances(sim_ns *ns, const WCHAR *cls)
+{
+  int i;
+  for (i = 0; i < ns->ninsts; i++)
+    if (derives(ns, ns->insts[i]->cls, cls)) return TRUE;
+  return FALSE;
+}
+
+static void delete_instances(sim_ns *ns, const WCHAR *cls)
+{
+  int i;
+  for (i = ns->ninsts - 1; i >= 0; i--)
+    if (derives(ns, ns->insts[i]->cls, cls)) remove_at(ns->insts, &ns->ninsts, i);
+}
+
+/* The new definition of a child class under its updated parent. A conflict is a child's
+** own property that the parent now declares with another type, or a child's own class
+** qualifier that the parent now propagates with another value. Safe mode refuses a
+** conflict; force mode resolves it for the parent ("this conflict is resolved by deleting
+** the conflicting qualifier in the child class", WbemChangeFlagEnum). */
+static HRESULT rebuild_child(const sim_data *parent, const sim_data *child, BOOL force, sim_data **out)
+{
+  sim_data *n = data_spawn_derived(parent);
+  int i;
+  *out = NULL;
+  if (!n) return E_OUTOFMEMORY;
+  free(n->cls);
+  n->cls = sim_strdup(child->cls);
+  for (i = 0; i < child->quals.n; i++) {
+    const sim_qual *q = &child->quals.v[i];
+    sim_qual *inh;
+    if (!q->local) continue;
+    inh = quals_find(&n->quals, q->name);
+    if (inh && VarCmp((VARIANT *)&inh->value, (VARIANT *)&q->value, LOCALE_INVARIANT, 0) != VARCMP_EQ) {
+      if (!force) {
+        data_free(n);
+        return (HRESULT)WBEM_E_UPDATE_OVERRIDE_NOT_ALLOWED;
+      }
+      continue;
+    }
+    quals_set(&n->quals, q->name, &q->value, q->flavor);
+  }
+  for (i = 0; i < child->n; i++) {
+    const sim_prop *cp = &child->props[i];
+    sim_prop *np = data_prop(n, cp->name);
+    BOOL own = cp->origin && _wcsicmp(cp->origin, child->cls) == 0;
+    if (!own) {
+      int j;
+      if (!np) continue;                     /* the parent dropped it */
+      VariantClear(&np->value);
+      VariantCopy(&np->value, (VARIANT *)&cp->value);
+      for (j = 0; j < cp->quals.n; j++)
+        if (cp->quals.v[j].local) quals_set(&np->quals, cp->quals.v[j].name, &cp->quals.v[j].value, cp->quals.v[j].flavor);
+      continue;
+    }
+    if (np && np->type != cp->type) {
+      if (!force) {
+        data_free(n);
+        return (HRESULT)WBEM_E_UPDATE_TYPE_MISMATCH;
+      }
+      continue;                              /* the parent's declaration wins */
+    }
+    if (np) data_remove_prop(n, cp->name);
+    np = data_add_prop(n, cp->name, cp->type, cp->origin);
+    if (!np) {
+      data_free(n);
+      return E_OUTOFMEMORY;
+    }
+    VariantCopy(&np->value, (VARIANT *)&cp->value);
+    quals_copy(&np->quals, &cp->quals);
+  }
+  *out = n;
+  return S_OK;
+}
+
+/* Rebuilds every descendant of parent; with apply FALSE it only looks for conflicts. */
+static HRESULT propagate(sim_ns *ns, const sim_data *parent, BOOL force, BOOL apply)
+{
+  int i;
+  for (i = 0; i < ns->nclasses; i++) {
+    sim_data *c = ns->classes[i], *n;
+    HRESULT hr;
+    if (!c->super || _wcsicmp(c->super, parent->cls) != 0) continue;
+    hr = rebuild_child(parent, c, force, &n);
+    if (FAILED(hr)) return hr;
+    hr = propagate(ns, n, force, apply);
+    if (FAILED(hr) || !apply) {
+      data_free(n);
+      if (FAILED(hr)) return hr;
+      continue;
+    }
+    data_free(ns->classes[i]);
+    ns->classes[i] = n;
+  }
+  return S_OK;
+}
+
+static HRESULT put_class(sim_ns *ns, const sim_data *d, LONG flags, sim_path *written)
+{
+  sim_data *old, *def;
+  LONG mode = flags & (SIM_FLAG_SAFE_MODE | SIM_FLAG_FORCE_MODE);
+  HRESULT hr;
+  int i, at;
+  /* "Must point to a valid class definition" (IWbemServices::PutClass): a class needs a name. */
+  if (!d->cls || !*d->cls) return (HRESULT)WBEM_E_INVALID_OBJECT;
+  /* "The user may not create classes with names that begin or end with an underscore" */
+  if (d->cls[0] == L'_' || d->cls[wcslen(d->cls) - 1] == L'_') return (HRESULT)WBEM_E_INVALID_OPERATION;
+  if (d->super && (!find_class(ns, d->super) || _wcsicmp(d->super, d->cls) == 0))
+    return (HRESULT)WBEM_E_INVALID_SUPERCLASS;
+  at = class_index(ns, d->cls);
+  old = at >= 0 ? ns->classes[at] : NULL;
+  if (old && (flags & SIM_FLAG_CREATE_ONLY)) return (HRESULT)WBEM_E_ALREADY_EXISTS;
+  if (!old && (flags & SIM_FLAG_UPDATE_ONLY)) return (HRESULT)WBEM_E_NOT_FOUND;
+
+  def = data_clone(d);
+  if (!def) return E_OUTOFMEMORY;
+  free(def->ns);
+  def->ns = sim_strdup(ns->name);
+  for (i = 0; i < def->n; i++)
+    if (!def->props[i].origin) def->props[i].origin = sim_strdup(def->cls);
+  if (written) {
+    memset(written, 0, sizeof *written);
+    written->ns = sim_strdup(ns->name);
+    written->cls = sim_strdup(def->cls);
+  }
+  if (!old) {
+    if (push(&ns->classes, &ns->nclasses, &ns->capc, def)) return S_OK;
+    hr = E_OUTOFMEMORY;
+    goto fail;
+  }
+  /* "It also allows updates in all cases if the change is just to unimportant qualifiers
+  ** (for example the Description qualifier)" */
+  if (!class_changed(old, def)) {
+    data_free(ns->classes[at]);
+    ns->classes[at] = def;
+    return S_OK;
+  }
+  if (mode == 0 && has_children(ns, def->cls)) {
+    /* Compatible: "Allows a class to be updated if there are no derived classes and there
+    ** are no instances for that class." */
+    hr = (HRESULT)WBEM_E_CLASS_HAS_CHILDREN;
+    goto fail;
+  }
+  if (has_instances(ns, def->cls)) {
+    /* Compatible and SafeMode: "If the class has instances the update fails."
+    ** ForceMode: the page says the same and also "Using force mode to update a static class
+    ** results in the deletion of all instances of that class"; every class here is static,
+    ** so force mode follows the second sentence (README, "Choices"). */
+    if (mode != SIM_FLAG_FORCE_MODE) {
+      hr = (HRESULT)WBEM_E_CLASS_HAS_INSTANCES;
+      goto fail;
+    }
+  }
+  /* SafeMode: "Allows updates of classes, even if there are child classes, if the change
+  ** does not cause conflicts with child classes." Check every child before changing any. */
+  if (mode == SIM_FLAG_SAFE_MODE && FAILED(hr = propagate(ns, def, FALSE, FALSE))) goto fail;
+  if (mode == SIM_FLAG_FORCE_MODE) delete_instances(ns, def->cls);
+  data_free(ns->classes[at]);
+  ns->classes[at] = def;
+  return propagate(ns, def, mode == SIM_FLAG_FORCE_MODE, TRUE);
+fail:
+  if (written) path_free(written);
+  data_free(def);
+  return hr;
+}
+
+HRESULT repo_put(const sim_data *d, LONG flags, sim_path *written)
+{
+  sim_ns *ns;
+  HRESULT hr = (HRESULT)sim_check_put_flags(flags, d->is_class);
+  if (written) memset(written, 0, sizeof *written);
+  if (FAILED(hr)) return hr;
+  lock();
+  ns = find_ns(d->ns);
+  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  else if (d->is_class) hr = put_class(ns, d, flags, written);
+  else hr = put_instance(ns, d, flags, written);
+  unlock();
+  if (SUCCEEDED(hr) && written && !written->server) written->server = sim_strdup(sim_server_name());
+  return hr;
+}
+
+/* ---- deleting ---- */
+
+/* IWbemServices::DeleteClass: "deletes the specified class from the current namespace ...
+** all instances of the class ... and all subclasses" go with it. */
+static void delete_class(sim_ns *ns, const WCHAR *name)
+{
+  WCHAR *cls = sim_strdup(name);
+  int i;
+  if (!cls) return;
+  for (;;) {
+    for (i = 0; i < ns->nclasses; i++)
+      if (ns->classes[i]->super && _wcsicmp(ns->classes[i]->super, cls) == 0) break;
+    if (i == ns->nclasses) break;
+    delete_class(ns, ns->classes[i]->cls);
+  }
+  delete_instances(ns, cls);
+  i = class_index(ns, cls);
+  if (i >= 0) remove_at(ns->classes, &ns->nclasses, i);
+  free(cls);
+}
+
+HRESULT repo_delete(const WCHAR *nsname, const sim_path *p)
+{
+  sim_ns *ns;
+  sim_data *cls;
+  HRESULT hr = (HRESULT)WBEM_E_NOT_FOUND;
+  int i;
+  if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  lock();
+  ns = find_ns(p->ns ? p->ns : nsname);
+  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  else if (!(cls = find_class(ns, p->cls)))
+    hr = path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
+  else if (path_is_class(p)) {
+    delete_class(ns, p->cls);
+    hr = S_OK;
+  }
+  else if (SUCCEEDED(hr = check_path_keys(cls, p))) {
+    hr = (HRESULT)WBEM_E_NOT_FOUND;
+    for (i = 0; i < ns->ninsts; i++)
+      if (inst_matches_path(ns, ns->insts[i], p)) {
+        remove_at(ns->insts, &ns->ninsts, i);
+        hr = S_OK;
+        break;
+      }
+  }
+  unlock();
+  return hr;
+}
+
+/* ---- the seeded schema (spec/sim/README.md lists it) ---- */
+
+#define KEY_FLAVOR (WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE | WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS | \
+                    WBEM_FLAVOR_NOT_OVERRIDABLE)
+
+static void seed_bool_qual(sim_quals *q, const WCHAR *name, LONG flavor)
+{
+  VARIANT v;
+  V_VT(&v) = VT_BOOL;
+  V_BOOL(&v) = VARIANT_TRUE;
+  quals_set(q, name, &v, flavor);
+}
+
+static void seed_text_qual(sim_quals *q, const WCHAR *name, const WCHAR *text)
+{
+  VARIANT v;
+  V_VT(&v) = VT_BSTR;
+  V_BSTR(&v) = SysAllocString(text);
+  quals_set(q, name, &v, 0);
+  VariantClear(&v);
+}
+
+static sim_data *seed_class(sim_ns *ns, const WCHAR *name, const WCHAR *super, const WCHAR *description)
+{
+  sim_data *d;
+  if (super) {
+    d = data_spawn_derived(find_class(ns, super));
+    if (!d) return NULL;
+    d->cls = sim_strdup(name);
+  }
+  else d = data_new(TRUE, ns->name, name);
+  if (!d) return NULL;
+  if (description) seed_text_qual(&d->quals, L"Description", description);
+  if (!push(&ns->classes, &ns->nclasses, &ns->capc, d)) {
+    data_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+static void seed_prop(sim_data *c, const WCHAR *name, CIMTYPE type, BOOL key)
+{
+  sim_prop *p;
+  if (!c) return;
+  p = data_add_prop(c, name, type, c->cls);
+  if (p && key) seed_bool_qual(&p->quals, L"key", KEY_FLAVOR);
+}
+
+/* Sets a value from its text, through the same coercion a client's put goes through. */
+static void seed_value(sim_data *d, const WCHAR *name, const WCHAR *text)
+{
+  sim_prop *p = d ? data_prop(d, name) : NULL;
+  VARIANT in, out;
+  if (!p) return;
+  V_VT(&in) = VT_BSTR;
+  V_BSTR(&in) = SysAllocString(text);
+  if (p->type & CIM_FLAG_ARRAY) {
+    /* "a|b|c" */
+    SAFEARRAYBOUND b = { 0, 0 };
+    SAFEARRAY *sa;
+    const WCHAR *s = text;
+    LONG i = 0;
+    b.cElements = 1;
+    for (; *s; s++) b.cElements += *s == L'|';
+    sa = SafeArrayCreate(VT_BSTR, 1, &b);
+    for (s = text; sa && *s; i++) {
+      const WCHAR *e = wcschr(s, L'|');
+      size_t n = e ? (size_t)(e - s) : wcslen(s);
+      BSTR part = SysAllocStringLen(s, (UINT)n);
+      SafeArrayPutElement(sa, &i, part);
+      SysFreeString(part);
+      s += n + (e ? 1 : 0);
+    }
+    VariantClear(&in);
+    V_VT(&in) = VT_ARRAY | VT_BSTR;
+    V_ARRAY(&in) = sa;
+  }
+  if (SUCCEEDED(cim_coerce(p->type, &in, &out))) {
+    VariantClear(&p->value);
+    p->value = out;
+  }
+  VariantClear(&in);
+}
+
+static sim_data *seed_instance(sim_ns *ns, const WCHAR *cls)
+{
+  sim_data *d = data_spawn_instance(find_class(ns, cls));
+  if (d && !push(&ns->insts, &ns->ninsts, &ns->capi, d)) {
+    data_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+static const struct { const WCHAR *name; CIMTYPE type; const WCHAR *value, *array; } alltypes[] = {
+  { L"S8", CIM_SINT8, L"-8", L"-1|2" },
+  { L"U8", CIM_UINT8, L"8", L"1|2" },
+  { L"S16", CIM_SINT16, L"-16", L"-1|2" },
+  { L"U16", CIM_UINT16, L"16", L"1|2" },
+  { L"S32", CIM_SINT32, L"-32", L"-1|2" },
+  { L"U32", CIM_UINT32, L"32", L"1|2" },
+  { L"S64", CIM_SINT64, L"-9223372036854775807", L"-1|2" },
+  { L"U64", CIM_UINT64, L"18446744073709551615", L"1|2" },
+  { L"R32", CIM_REAL32, L"1.5", L"0.5|2.5" },
+  { L"R64", CIM_REAL64, L"2.25", L"0.25|4.5" },
+  { L"Bool", CIM_BOOLEAN, L"True", L"True|False" },
+  { L"Text", CIM_STRING, L"hello", L"a|b" },
+  { L"When", CIM_DATETIME, L"20240102030405.000000+000", L"20240102030405.000000+000|20250102030405.000000+000" },
+  { L"Ref", CIM_REFERENCE, L"Sim_Base.Id=\"b1\"", L"Sim_Base.Id=\"b1\"|Sim_Derived.Id=\"d1\"" },
+  { L"Char", CIM_CHAR16, L"65", L"65|66" },
+};
+
+static void seed(void)
+{
+  sim_ns *cimv2 = find_ns(L"root\\cimv2"), *def = find_ns(L"root\\default");
+  sim_data *c, *i;
+  size_t k;
+
+  c = seed_class(cimv2, L"Sim_Base", NULL, L"A keyed base class");
+  seed_prop(c, L"Id", CIM_STRING, TRUE);
+  seed_prop(c, L"Label", CIM_STRING, FALSE);
+  c = seed_class(cimv2, L"Sim_Derived", L"Sim_Base", L"Derived from Sim_Base");
+  seed_prop(c, L"Extra", CIM_UINT32, FALSE);
+
+  c = seed_class(cimv2, L"Sim_AllTypes", NULL, L"A keyed class with a property of every CIM type");
+  seed_prop(c, L"Name", CIM_STRING, TRUE);
+  for (k = 0; k < sizeof alltypes / sizeof alltypes[0]; k++) {
+    WCHAR arr[32];
+    seed_prop(c, alltypes[k].name, alltypes[k].type, FALSE);
+    swprintf(arr, 32, L"%lsArray", alltypes[k].name);
+    seed_prop(c, arr, alltypes[k].type | CIM_FLAG_ARRAY, FALSE);
+  }
+
+  c = seed_class(cimv2, L"Sim_MultiKey", NULL, L"Two keys");
+  seed_prop(c, L"Host", CIM_STRING, TRUE);
+  seed_prop(c, L"Port", CIM_UINT32, TRUE);
+  seed_prop(c, L"Note", CIM_STRING, FALSE);
+
+  c = seed_class(cimv2, L"Sim_Settings", NULL, L"A singleton");
+  if (c) seed_bool_qual(&c->quals, L"singleton", WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE |
+                                                 WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS);
+  seed_prop(c, L"Level", CIM_UINT32, FALSE);
+  seed_prop(c, L"Mode", CIM_STRING, FALSE);
+
+  i = seed_instance(cimv2, L"Sim_Base");
+  seed_value(i, L"Id", L"b1");
+  seed_value(i, L"Label", L"base one");
+  i = seed_instance(cimv2, L"Sim_Derived");
+  seed_value(i, L"Id", L"d1");
+  seed_value(i, L"Label", L"derived one");
+  seed_value(i, L"Extra", L"7");
+  i = seed_instance(cimv2, L"Sim_AllTypes");
+  seed_value(i, L"Name", L"one");
+  for (k = 0; k < sizeof alltypes / sizeof alltypes[0]; k++) {
+    WCHAR arr[32];
+    seed_value(i, alltypes[k].name, alltypes[k].value);
+    swprintf(arr, 32, L"%lsArray", alltypes[k].name);
+    seed_value(i, arr, alltypes[k].array);
+  }
+  i = seed_instance(cimv2, L"Sim_MultiKey");
+  seed_value(i, L"Host", L"h1");
+  seed_value(i, L"Port", L"80");
+  seed_value(i, L"Note", L"web");
+  i = seed_instance(cimv2, L"Sim_Settings");
+  seed_value(i, L"Level", L"1");
+  seed_value(i, L"Mode", L"normal");
+
+  c = seed_class(def, L"Sim_Thing", NULL, NULL);
+  seed_prop(c, L"Name", CIM_STRING, TRUE);
+  seed_prop(c, L"Value", CIM_SINT32, FALSE);
+}
+
+void repo_reset(void)
+{
+  int i;
+  lock();
+  for (i = 0; i < NSPACES; i++) {
+    sim_ns *ns = &spaces[i];
+    while (ns->ninsts) remove_at(ns->insts, &ns->ninsts, ns->ninsts - 1);
+    while (ns->nclasses) remove_at(ns->classes, &ns->nclasses, ns->nclasses - 1);
+  }
+  seed();
+  unlock();
+}

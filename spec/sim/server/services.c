@@ -1,0 +1,289 @@
+/*
+** services.c: SWbemServices(Ex), a connection to one namespace. The synchronous calls go
+** straight to the repository; the asynchronous ones (GetAsync, DeleteAsync,
+** InstancesOfAsync, ExecQueryAsync: the names of wbemdisp's type library, without the
+** trailing underscore that SWbemObject's methods have) queue an operation on the worker.
+*/
+#include <stdlib.h>
+#include "wbemsim.h"
+
+typedef struct sim_services {
+  ISWbemServicesEx ISWbemServicesEx_iface;
+  LONG ref;
+  IUnknown *ftm;
+  WCHAR *ns;
+} sim_services;
+
+#define QUERY_FLAG_SHALLOW 0x1     /* wbemQueryFlagShallow */
+
+static inline sim_services *impl_from_ISWbemServicesEx(ISWbemServicesEx *iface)
+{
+  return CONTAINING_RECORD(iface, sim_services, ISWbemServicesEx_iface);
+}
+
+static HRESULT WINAPI services_QueryInterface(ISWbemServicesEx *iface, REFIID riid, void **out)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_ISWbemServices) ||
+      IsEqualIID(riid, &IID_ISWbemServicesEx)) {
+    *out = iface;
+    ISWbemServicesEx_AddRef(iface);
+    return S_OK;
+  }
+  if (IsEqualIID(riid, &IID_IMarshal)) return sim_ftm_query((IUnknown *)iface, &s->ftm, out);
+  *out = NULL;
+  return E_NOINTERFACE;
+}
+
+static ULONG WINAPI services_AddRef(ISWbemServicesEx *iface)
+{
+  return InterlockedIncrement(&impl_from_ISWbemServicesEx(iface)->ref);
+}
+
+static ULONG WINAPI services_Release(ISWbemServicesEx *iface)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  LONG ref = InterlockedDecrement(&s->ref);
+  if (ref == 0) {
+    free(s->ns);
+    if (s->ftm) IUnknown_Release(s->ftm);
+    free(s);
+    sim_live_sub();
+  }
+  return ref;
+}
+
+SIM_DISPATCH(services, ISWbemServicesEx, &IID_ISWbemServices, L"SWbemServicesEx", impl_from_ISWbemServicesEx)
+
+static const LONG get_flags = SIM_FLAG_RETURN_IMMEDIATELY | SIM_FLAG_SEND_STATUS | SIM_FLAG_AMENDED;
+
+static HRESULT WINAPI services_Get(ISWbemServicesEx *iface, BSTR path, LONG flags, IDispatch *ctx, ISWbemObject **out)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  sim_data *d = NULL;
+  sim_path p;
+  HRESULT hr = (flags & ~get_flags) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+  *out = NULL;
+  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  if (SUCCEEDED(hr)) {
+    if (!path || !*path) {
+      /* Get of nothing: an empty class to define (SWbemServices.Get: "If strObjectPath is
+      ** empty, a new class is returned") */
+      d = data_new(TRUE, s->ns, NULL);
+      hr = d ? S_OK : E_OUTOFMEMORY;
+    }
+    else if (SUCCEEDED(hr = path_parse(path, &p))) {
+      hr = repo_get(s->ns, &p, &d);
+      path_free(&p);
+    }
+  }
+  if (FAILED(hr)) return sim_fail(hr, L"GetObject", path);
+  return object_create(d, FALSE, (IDispatch **)out);
+}
+
+static HRESULT WINAPI services_GetAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, LONG flags,
+                                        IDispatch *ctx, IDispatch *actx)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  if (flags & ~get_flags) return sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, L"GetObject", path);
+  return worker_submit(OP_GET, sink, flags, ctx, actx, s->ns, path ? path : L"", NULL);
+}
+
+static HRESULT WINAPI services_Delete(ISWbemServicesEx *iface, BSTR path, LONG flags, IDispatch *ctx)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  sim_path p;
+  HRESULT hr = (flags & ~SIM_FLAG_RETURN_IMMEDIATELY) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  if (SUCCEEDED(hr) && SUCCEEDED(hr = path_parse(path, &p))) {
+    hr = repo_delete(s->ns, &p);
+    path_free(&p);
+  }
+  return FAILED(hr) ? sim_fail(hr, delete_operation(path), path) : S_OK;
+}
+
+static HRESULT WINAPI services_DeleteAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, LONG flags,
+                                           IDispatch *ctx, IDispatch *actx)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  if (flags & ~(SIM_FLAG_RETURN_IMMEDIATELY | SIM_FLAG_SEND_STATUS))
+    return sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, delete_operation(path), path);
+  return worker_submit(OP_DELETE, sink, flags, ctx, actx, s->ns, path ? path : L"", NULL);
+}
+
+static HRESULT WINAPI services_InstancesOf(ISWbemServicesEx *iface, BSTR cls, LONG flags, IDispatch *ctx,
+                                           ISWbemObjectSet **out)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  sim_data **items;
+  int n;
+  HRESULT hr = sim_begin_operation(ctx);
+  *out = NULL;
+  if (SUCCEEDED(hr)) hr = repo_instances(s->ns, cls, (flags & QUERY_FLAG_SHALLOW) != 0, &items, &n);
+  if (FAILED(hr)) return sim_fail(hr, L"InstancesOf", cls);
+  return objset_create(items, n, out);
+}
+
+static HRESULT WINAPI services_InstancesOfAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR cls, LONG flags,
+                                                IDispatch *ctx, IDispatch *actx)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  return worker_submit(OP_INSTANCES, sink, flags, ctx, actx, s->ns, cls ? cls : L"", NULL);
+}
+
+static HRESULT WINAPI services_SubclassesOf(ISWbemServicesEx *iface, BSTR super, LONG flags, IDispatch *ctx,
+                                            ISWbemObjectSet **out)
+{
+  (void)iface; (void)super; (void)flags; (void)ctx;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_SubclassesOfAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR super, LONG flags,
+                                                 IDispatch *ctx, IDispatch *actx)
+{
+  (void)iface; (void)sink; (void)super; (void)flags; (void)ctx; (void)actx;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ExecQuery(ISWbemServicesEx *iface, BSTR query, BSTR lang, LONG flags, IDispatch *ctx,
+                                         ISWbemObjectSet **out)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  sim_data **items;
+  int n;
+  HRESULT hr = wql_check_language(lang);
+  (void)flags;
+  *out = NULL;
+  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  if (SUCCEEDED(hr)) hr = wql_run(s->ns, query, &items, &n);
+  if (FAILED(hr)) return sim_fail(hr, L"ExecQuery", query);
+  return objset_create(items, n, out);
+}
+
+static HRESULT WINAPI services_ExecQueryAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR query, BSTR lang,
+                                              LONG flags, IDispatch *ctx, IDispatch *actx)
+{
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  HRESULT hr = wql_check_language(lang);
+  if (FAILED(hr)) return sim_fail(hr, L"ExecQuery", query);
+  return worker_submit(OP_QUERY, sink, flags, ctx, actx, s->ns, query ? query : L"", NULL);
+}
+
+static HRESULT WINAPI services_AssociatorsOf(ISWbemServicesEx *iface, BSTR path, BSTR assoc, BSTR result, BSTR rrole,
+                                             BSTR role, VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR aqual,
+                                             BSTR qual, LONG flags, IDispatch *ctx, ISWbemObjectSet **out)
+{
+  (void)iface; (void)path; (void)assoc; (void)result; (void)rrole; (void)role; (void)classes; (void)schema;
+  (void)aqual; (void)qual; (void)flags; (void)ctx;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_AssociatorsOfAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, BSTR assoc,
+                                                  BSTR result, BSTR rrole, BSTR role, VARIANT_BOOL classes,
+                                                  VARIANT_BOOL schema, BSTR aqual, BSTR qual, LONG flags,
+                                                  IDispatch *ctx, IDispatch *actx)
+{
+  (void)iface; (void)sink; (void)path; (void)assoc; (void)result; (void)rrole; (void)role; (void)classes;
+  (void)schema; (void)aqual; (void)qual; (void)flags; (void)ctx; (void)actx;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ReferencesTo(ISWbemServicesEx *iface, BSTR path, BSTR result, BSTR role,
+                                            VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR qual, LONG flags,
+                                            IDispatch *ctx, ISWbemObjectSet **out)
+{
+  (void)iface; (void)path; (void)result; (void)role; (void)classes; (void)schema; (void)qual; (void)flags; (void)ctx;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ReferencesToAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, BSTR result,
+                                                 BSTR role, VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR qual,
+                                                 LONG flags, IDispatch *ctx, IDispatch *actx)
+{
+  (void)iface; (void)sink; (void)path; (void)result; (void)role; (void)classes; (void)schema; (void)qual;
+  (void)flags; (void)ctx; (void)actx;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ExecNotificationQuery(ISWbemServicesEx *iface, BSTR query, BSTR lang, LONG flags,
+                                                     IDispatch *ctx, ISWbemEventSource **out)
+{
+  (void)iface; (void)query; (void)lang; (void)flags; (void)ctx;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ExecNotificationQueryAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR query,
+                                                          BSTR lang, LONG flags, IDispatch *ctx, IDispatch *actx)
+{
+  (void)iface; (void)sink; (void)query; (void)lang; (void)flags; (void)ctx; (void)actx;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ExecMethod(ISWbemServicesEx *iface, BSTR path, BSTR method, IDispatch *in, LONG flags,
+                                          IDispatch *ctx, ISWbemObject **out)
+{
+  (void)iface; (void)path; (void)method; (void)in; (void)flags; (void)ctx;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_ExecMethodAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, BSTR method,
+                                               IDispatch *in, LONG flags, IDispatch *ctx, IDispatch *actx)
+{
+  (void)iface; (void)sink; (void)path; (void)method; (void)in; (void)flags; (void)ctx; (void)actx;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_get_Security_(ISWbemServicesEx *iface, ISWbemSecurity **out)
+{
+  (void)iface;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+/* SWbemServicesEx.Put/PutAsync are not in the type library Wine ships, so no script can
+** reach them through IDispatch; SWbemObject.Put_/PutAsync_ are the way in. */
+static HRESULT WINAPI services_Put(ISWbemServicesEx *iface, ISWbemObjectEx *obj, LONG flags, IDispatch *ctx,
+                                   ISWbemObjectPath **out)
+{
+  (void)iface; (void)obj; (void)flags; (void)ctx;
+  *out = NULL;
+  return E_NOTIMPL;
+}
+
+static HRESULT WINAPI services_PutAsync(ISWbemServicesEx *iface, ISWbemSink *sink, ISWbemObjectEx *obj, LONG flags,
+                                        IDispatch *ctx, IDispatch *actx)
+{
+  (void)iface; (void)sink; (void)obj; (void)flags; (void)ctx; (void)actx;
+  return E_NOTIMPL;
+}
+
+static const ISWbemServicesExVtbl services_vtbl = {
+  services_QueryInterface, services_AddRef, services_Release,
+  services_GetTypeInfoCount, services_GetTypeInfo, services_GetIDsOfNames, services_Invoke,
+  services_Get, services_GetAsync, services_Delete, services_DeleteAsync,
+  services_InstancesOf, services_InstancesOfAsync, services_SubclassesOf, services_SubclassesOfAsync,
+  services_ExecQuery, services_ExecQueryAsync, services_AssociatorsOf, services_AssociatorsOfAsync,
+  services_ReferencesTo, services_ReferencesToAsync, services_ExecNotificationQuery,
+  services_ExecNotificationQueryAsync, services_ExecMethod, services_ExecMethodAsync, services_get_Security_,
+  services_Put, services_PutAsync,
+};
+
+HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out)
+{
+  sim_services *s = calloc(1, sizeof *s);
+  *out = NULL;
+  if (!s || !(s->ns = sim_strdup(ns))) {
+    free(s);
+    return E_OUTOFMEMORY;
+  }
+  s->ISWbemServicesEx_iface.lpVtbl = &services_vtbl;
+  s->ref = 1;
+  sim_live_add();
+  *out = &s->ISWbemServicesEx_iface;
+  return S_OK;
+}

@@ -1,0 +1,306 @@
+/*
+** wbemsim.h: what the files of the WMI simulator share.
+**
+** The simulator is an in-process COM server (build/sim/wbemsim.dll) that implements the
+** write and async side of WMI's scripting API (wbemdisp) over an in-memory repository.
+** One concept per file:
+**   dllmain.c   class factories, registration, the count of live objects
+**   dispatch.c  type information (wbemdisp's own type library) and IDispatch helpers
+**   errors.c    WbemErrorEnum texts, EXCEPINFO, the per-thread last error object
+**   data.c      the contents of a WMI object (properties, qualifiers, CIM values)
+**   path.c      object paths: parsing and formatting
+**   repo.c      the repository: namespaces, schema, instances, the put/delete rules
+**   query.c     the WQL subset (SELECT * FROM C [WHERE P = v])
+**   mof.c       GetObjectText_
+**   object.c    SWbemObject(Ex), also the SWbemLastError object
+**   pathobj.c   SWbemObjectPath
+**   propset.c   SWbemPropertySet, SWbemProperty
+**   qualset.c   SWbemQualifierSet, SWbemQualifier, SWbemMethodSet
+**   objset.c    SWbemObjectSet
+**   enumvar.c   IEnumVARIANT over a snapshot of values
+**   nvset.c     SWbemNamedValueSet, SWbemNamedValue
+**   locator.c   SWbemLocator
+**   services.c  SWbemServices(Ex)
+**   sink.c      SWbemSink with its ISWbemSinkEvents connection point
+**   mailbox.c   how events reach a single-threaded apartment
+**   worker.c    the worker thread that completes asynchronous operations
+**   control.c   WbemSim.Control, the test knobs
+*/
+#ifndef WBEMSIM_H
+#define WBEMSIM_H
+
+#define COBJMACROS
+#define CONST_VTABLE
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#include <ole2.h>
+#include <oleauto.h>
+#include <olectl.h>
+#include <ocidl.h>
+#include <wbemcli.h>
+#include <wbemdisp.h>
+
+/* Fixed class ids of the simulator's creatable classes (progids in dllmain.c). */
+DEFINE_GUID(CLSID_WbemSimLocator,      0xde306234, 0x7994, 0x46f7, 0x83, 0xff, 0xae, 0x0f, 0x38, 0xc0, 0x33, 0xa6);
+DEFINE_GUID(CLSID_WbemSimSink,         0x4e364f61, 0x57f7, 0x4ae2, 0xbc, 0x01, 0xce, 0x12, 0x68, 0x27, 0x1b, 0xbf);
+DEFINE_GUID(CLSID_WbemSimControl,      0x5b5263ab, 0xaec5, 0x4524, 0x84, 0xdb, 0xc0, 0x52, 0x01, 0xc4, 0xa4, 0x77);
+DEFINE_GUID(CLSID_WbemSimNamedValueSet,0x20e7f7cc, 0x0329, 0x4967, 0x87, 0xc8, 0xb1, 0x55, 0x19, 0x8a, 0x94, 0x86);
+DEFINE_GUID(CLSID_WbemSimLastError,    0xe1f7e078, 0x6fea, 0x4336, 0x97, 0x5b, 0x08, 0xa7, 0xc7, 0x3d, 0x84, 0x68);
+
+/* Private interface ids: a QueryInterface for one of these answers the implementation
+** itself, which is how the simulator recognises its own objects handed back to it. They
+** are never marshaled, so a proxy (another apartment) is not recognised. */
+DEFINE_GUID(IID_WbemSimSink,           0x1e1bf9b0, 0xa7b1, 0x4330, 0x91, 0xb6, 0x3a, 0x89, 0xc2, 0x91, 0x79, 0x88);
+DEFINE_GUID(IID_WbemSimNamedValueSet,  0x267635a1, 0x5740, 0x4703, 0xbc, 0x05, 0x56, 0x7c, 0xa4, 0xfd, 0x25, 0xa3);
+DEFINE_GUID(IID_WbemSimObject,         0x7d968502, 0x61e9, 0x4dd6, 0xb0, 0xbb, 0x86, 0xec, 0x9c, 0x99, 0x63, 0x98);
+/* Type information of the simulator's own dispinterfaces (sink, control). */
+DEFINE_GUID(IID_WbemSimSinkDisp,       0xb1f97ebe, 0x20ce, 0x4c64, 0x8b, 0x02, 0x99, 0xf7, 0x8a, 0xab, 0x9e, 0xc3);
+DEFINE_GUID(IID_WbemSimControlDisp,    0x9dbe1d0f, 0x0520, 0x4116, 0x9f, 0x28, 0xa3, 0xca, 0x3b, 0x4b, 0x30, 0xe5);
+
+/* Flags of the reference page (ISWbemObject-PutAsync_.md) and of the other calls. */
+#define SIM_FLAG_UPDATE_ONLY   0x1
+#define SIM_FLAG_CREATE_ONLY   0x2
+#define SIM_FLAG_RETURN_IMMEDIATELY 0x10
+#define SIM_FLAG_SAFE_MODE     0x20
+#define SIM_FLAG_FORCE_MODE    0x40
+#define SIM_FLAG_SEND_STATUS   0x80
+#define SIM_FLAG_AMENDED       0x20000
+
+/* ---- dllmain.c ---- */
+extern HINSTANCE sim_instance;
+void sim_live_add(void);        /* one more live object (everything but Control) */
+void sim_live_sub(void);
+LONG sim_live_count(void);
+void sim_lock_module(BOOL lock);  /* for Control objects and IClassFactory::LockServer */
+
+/* ---- dispatch.c ---- */
+HRESULT sim_typeinfo(REFIID iid, ITypeInfo **ti);   /* AddRef'd */
+HRESULT sim_disp_ids(REFIID iid, LPOLESTR *names, UINT count, DISPID *ids);
+HRESULT sim_disp_invoke(REFIID iid, void *iface, const WCHAR *source, DISPID id, WORD flags,
+                        DISPPARAMS *params, VARIANT *result, EXCEPINFO *ei, UINT *argerr);
+/* A member of one of the simulator's own dispinterfaces. */
+typedef struct sim_member {
+  const WCHAR *name;
+  DISPID id;
+  INVOKEKIND kind;
+  VARTYPE ret;              /* VT_EMPTY for none */
+  UINT nparams;
+  VARTYPE params[2];
+  const WCHAR *pnames[2];
+} sim_member;
+HRESULT sim_build_typeinfo(REFIID iid, const WCHAR *name, const sim_member *m, UINT n, ITypeInfo **ti);
+HRESULT sim_member_ids(const sim_member *m, UINT n, LPOLESTR *names, UINT count, DISPID *ids);
+/* One argument of a DISPPARAMS, by position (0 = first), converted to the wanted type. */
+HRESULT sim_arg(DISPPARAMS *p, UINT pos, VARTYPE vt, VARIANT *out);
+/* The IMarshal of the free-threaded marshaler, created on first use. */
+HRESULT sim_ftm_query(IUnknown *outer, IUnknown **ftm, void **out);
+/* The interfaces of the IDispatch members common to the wbemdisp objects. */
+#define SIM_DISPATCH(prefix, Iface, iid, source, impl_from) \
+static HRESULT WINAPI prefix##_GetTypeInfoCount(Iface *iface, UINT *count) \
+{ (void)iface; *count = 1; return S_OK; } \
+static HRESULT WINAPI prefix##_GetTypeInfo(Iface *iface, UINT index, LCID lcid, ITypeInfo **ti) \
+{ (void)iface; (void)lcid; if (index) return DISP_E_BADINDEX; return sim_typeinfo(iid, ti); } \
+static HRESULT WINAPI prefix##_GetIDsOfNames(Iface *iface, REFIID riid, LPOLESTR *names, UINT count, \
+                                             LCID lcid, DISPID *ids) \
+{ (void)iface; (void)riid; (void)lcid; return sim_disp_ids(iid, names, count, ids); } \
+static HRESULT WINAPI prefix##_Invoke(Iface *iface, DISPID id, REFIID riid, LCID lcid, WORD flags, \
+                                      DISPPARAMS *params, VARIANT *result, EXCEPINFO *ei, UINT *argerr) \
+{ (void)riid; (void)lcid; (void)impl_from; \
+  return sim_disp_invoke(iid, iface, source, id, flags, params, result, ei, argerr); }
+
+/* ---- errors.c ---- */
+const WCHAR *sim_error_text(HRESULT hr);
+void    sim_excepinfo(EXCEPINFO *ei, HRESULT hr, const WCHAR *source);
+/* Records the calling thread's last error object (an SWbemLastError-shaped SWbemObject of
+** class __ExtendedStatus) and returns hr, so a failing member can `return sim_fail(...)`. */
+HRESULT sim_fail(HRESULT hr, const WCHAR *operation, const WCHAR *param);
+IDispatch *sim_error_object(HRESULT hr, const WCHAR *operation, const WCHAR *param);
+HRESULT sim_take_last_error(IDispatch **out);
+void    sim_errors_thread_detach(void);
+DWORD   sim_errors_init(void);
+
+/* ---- data.c: the contents of a WMI object ---- */
+typedef struct sim_qual {
+  WCHAR *name;
+  VARIANT value;
+  LONG flavor;              /* WBEM_FLAVOR_* */
+  BOOL local;
+} sim_qual;
+typedef struct sim_quals { sim_qual *v; int n, cap; } sim_quals;
+typedef struct sim_prop {
+  WCHAR *name;
+  CIMTYPE type;             /* CIM_* | CIM_FLAG_ARRAY */
+  VARIANT value;            /* VT_NULL when null; arrays are VT_ARRAY|VT_VARIANT */
+  sim_quals quals;
+  WCHAR *origin;            /* class that declared it */
+} sim_prop;
+typedef struct sim_data {
+  BOOL is_class;
+  WCHAR *ns;                /* namespace, e.g. root\cimv2 */
+  WCHAR *cls;               /* class name, NULL for a new class without a name yet */
+  WCHAR *super;             /* classes: the superclass or NULL */
+  sim_quals quals;          /* class qualifiers */
+  sim_prop *props;
+  int n, cap;
+} sim_data;
+
+WCHAR   *sim_strdup(const WCHAR *s);
+WCHAR   *sim_strcat3(const WCHAR *a, const WCHAR *b, const WCHAR *c);
+sim_data *data_new(BOOL is_class, const WCHAR *ns, const WCHAR *cls);
+sim_data *data_clone(const sim_data *d);
+void     data_free(sim_data *d);
+sim_prop *data_prop(const sim_data *d, const WCHAR *name);          /* case-insensitive */
+sim_prop *data_add_prop(sim_data *d, const WCHAR *name, CIMTYPE type, const WCHAR *origin);
+BOOL     data_remove_prop(sim_data *d, const WCHAR *name);
+sim_qual *quals_find(const sim_quals *q, const WCHAR *name);
+HRESULT  quals_set(sim_quals *q, const WCHAR *name, const VARIANT *v, LONG flavor);
+BOOL     quals_remove(sim_quals *q, const WCHAR *name);
+void     quals_copy(sim_quals *dst, const sim_quals *src);
+void     quals_clear(sim_quals *q);
+BOOL     qual_true(const sim_quals *q, const WCHAR *name);              /* boolean qualifier set */
+BOOL     prop_is_key(const sim_prop *p);
+BOOL     data_is_singleton(const sim_data *d);
+int      data_key_count(const sim_data *d);
+sim_data *data_spawn_instance(const sim_data *cls);
+sim_data *data_spawn_derived(const sim_data *cls);
+HRESULT  cim_coerce(CIMTYPE type, const VARIANT *in, VARIANT *out);   /* VT_EMPTY/VT_NULL -> VT_NULL */
+BOOL     cim_valid_type(LONG type);
+/* The text of a value as it appears in an object path (and WQL comparisons). */
+WCHAR   *cim_key_text(const VARIANT *v);
+BOOL     cim_quoted(CIMTYPE type);
+
+/* ---- path.c ---- */
+typedef struct sim_key {
+  WCHAR *name;              /* NULL for Class="v" (the single key unnamed) */
+  WCHAR *text;              /* the value as text, without quotes */
+  BOOL quoted;
+} sim_key;
+typedef struct sim_path {
+  WCHAR *server;            /* NULL when the path had none */
+  WCHAR *ns;                /* NULL when the path had none */
+  WCHAR *cls;               /* NULL: empty path */
+  BOOL singleton;
+  sim_key *keys;
+  int nkeys;
+} sim_path;
+HRESULT path_parse(const WCHAR *text, sim_path *p);
+void    path_free(sim_path *p);
+void    path_copy(sim_path *dst, const sim_path *src);
+HRESULT data_to_path(const sim_data *d, sim_path *p);                  /* fills cls, ns, keys */
+WCHAR  *path_relpath(const sim_path *p);                                /* "" for an empty path */
+WCHAR  *path_full(const sim_path *p);                                   /* \\SERVER\ns:relpath */
+BOOL    path_is_class(const sim_path *p);
+const WCHAR *delete_operation(const WCHAR *path);             /* "DeleteClass" or "DeleteInstance" */
+const WCHAR *sim_server_name(void);
+
+/* ---- repo.c ---- */
+const WCHAR *repo_namespace(const WCHAR *ns);           /* the repository's spelling, or NULL */
+HRESULT repo_get(const WCHAR *ns, const sim_path *p, sim_data **out);
+HRESULT repo_get_class(const WCHAR *ns, const WCHAR *cls, sim_data **out);
+HRESULT repo_put(const sim_data *d, LONG flags, sim_path *written);
+HRESULT repo_delete(const WCHAR *ns, const sim_path *p);
+HRESULT repo_instances(const WCHAR *ns, const WCHAR *cls, BOOL shallow, sim_data ***out, int *n);
+HRESULT repo_derivation(const WCHAR *ns, const WCHAR *cls, SAFEARRAY **out);
+void    repo_reset(void);
+void    repo_init(void);
+LONG    sim_check_put_flags(LONG flags, BOOL is_class);  /* S_OK or WBEM_E_INVALID_PARAMETER */
+
+/* ---- query.c ---- */
+HRESULT wql_run(const WCHAR *ns, const WCHAR *query, sim_data ***out, int *n);
+HRESULT wql_check_language(const WCHAR *lang);        /* "WQL" (or none) only */
+void    data_list_free(sim_data **v, int n);
+
+/* ---- mof.c ---- */
+BSTR    mof_text(const sim_data *d);
+
+/* ---- object.c ---- */
+typedef struct sim_object sim_object;
+HRESULT object_create(sim_data *d, BOOL is_error, IDispatch **out);    /* takes ownership of d */
+sim_data *object_snapshot(IDispatch *obj);
+void      object_count(IDispatch *obj, BOOL counted);                   /* in or out of LiveObjects */                              /* clone of a sim object's data or NULL */
+/* Access to an object's data under the object lock (for the sub-objects). */
+void      object_lock(void);
+void      object_unlock(void);
+sim_data *object_data(sim_object *o);
+void      object_set_data(sim_object *o, sim_data *d);                  /* object lock held */
+void      object_addref(sim_object *o);
+void      object_release(sim_object *o);
+
+/* ---- pathobj.c, propset.c, qualset.c, objset.c, enumvar.c ---- */
+HRESULT pathobj_create(const sim_path *p, sim_object *linked, ISWbemObjectPath **out);
+HRESULT propset_create(sim_object *o, ISWbemPropertySet **out);
+HRESULT property_create(sim_object *o, const WCHAR *name, ISWbemProperty **out);
+HRESULT qualset_create(sim_object *o, const WCHAR *prop, ISWbemQualifierSet **out);
+HRESULT methodset_create(ISWbemMethodSet **out);
+HRESULT objset_create(sim_data **items, int n, ISWbemObjectSet **out);  /* takes ownership */
+HRESULT enumvar_create(VARIANT *items, ULONG n, IEnumVARIANT **out);    /* takes ownership */
+
+/* ---- nvset.c ---- */
+HRESULT nvset_create(ISWbemNamedValueSet **out);
+HRESULT nvset_add(ISWbemNamedValueSet *set, const WCHAR *name, const VARIANT *v);
+/* "Name=value;Name=value" sorted by name, from any SWbemNamedValueSet (ours, or another's
+** through IDispatch); "" for NULL. */
+WCHAR  *nvset_context_text(IDispatch *ctx);
+
+/* ---- services.c, locator.c ---- */
+HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out);
+HRESULT locator_create(REFIID riid, void **out);
+
+/* ---- sink.c ---- */
+typedef struct sim_sink sim_sink;
+sim_sink *sink_from_dispatch(IDispatch *disp);          /* internal ref, or NULL when not ours */
+void    sink_internal_release(sim_sink *s);
+void    sink_internal_addref(sim_sink *s);
+LONG    sink_generation(sim_sink *s);                   /* operations older than a Cancel are cancelled */
+void    sink_bump_generation(sim_sink *s);
+/* One event: DISPID and its arguments in DISPPARAMS order (reversed), owned by the event;
+** done (if set) runs once the event was fired or dropped: an operation's last cleanup. */
+typedef struct sim_event {
+  struct sim_event *next;   /* in a mailbox */
+  sim_sink *sink;           /* internal reference while queued in a mailbox */
+  DISPID id;
+  VARIANT args[4];
+  UINT nargs;
+  void (*done)(void *ctx);
+  void *done_ctx;
+} sim_event;
+void    sink_fire(sim_sink *s, DISPID id, VARIANT *args, UINT nargs);   /* on the calling thread */
+BOOL    sink_in_sta(sim_sink *s);
+BOOL    sink_post(sim_sink *s, sim_event *ev);          /* to the sink's STA; FALSE once closed */
+void    event_free(sim_event *ev);                      /* runs done, clears the arguments */
+
+/* ---- mailbox.c ---- */
+typedef struct sim_mailbox sim_mailbox;
+HRESULT mailbox_open(sim_mailbox **out);                /* the calling STA thread's; NULL in the MTA */
+BOOL    mailbox_push(sim_mailbox *mb, sim_event *ev);   /* FALSE: the thread is gone, ev not taken */
+void    mailbox_drop(sim_mailbox *mb, sim_sink *s);     /* frees the queued events of s */
+HRESULT sink_create(REFIID riid, void **out);
+
+/* ---- worker.c ---- */
+typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY } sim_op_kind;
+/* Queues an operation; fails at once (no events) when the sink is not a simulator sink. */
+HRESULT worker_submit(sim_op_kind kind, IDispatch *sink, LONG flags, IDispatch *ctx,
+                      IDispatch *async_ctx, const WCHAR *ns, const WCHAR *text, sim_data *data);
+void    worker_cancel_sink(sim_sink *s);
+void    worker_cancel_all(void);
+void    worker_wait_idle(DWORD timeout_ms);
+
+/* ---- control.c ---- */
+typedef struct sim_settings {
+  LONG latency_ms;
+  BOOL direct;
+  LONG progress_steps;
+  BOOL hang;
+} sim_settings;
+void    control_settings(sim_settings *out);
+HRESULT control_take_failure(void);                     /* S_OK, or the injected failure */
+void    control_set_last_context(IDispatch *ctx);       /* from an operation's objWbemNamedValueSet */
+HRESULT control_create(REFIID riid, void **out);
+
+/* Every repository operation starts here: records the context (Control.LastContext) and
+** consumes an injected failure (Control.FailNext). */
+HRESULT sim_begin_operation(IDispatch *ctx);
+
+#endif

@@ -1,0 +1,417 @@
+/*
+** worker.c: the thread that completes asynchronous operations, as WMI completes them on
+** its own threads and calls the sink back.
+**
+** One thread (CoInitializeEx MTA) and one queue ordered by due time. An operation is due
+** at submission + Control.LatencyMs; with wbemFlagSendStatus its Control.ProgressSteps
+** OnProgress events are spread over that time. Its events come in order:
+**   [OnProgress(upper, current, message, ctx) x steps]  (only with wbemFlagSendStatus)
+**   OnObjectPut(path, ctx) | OnObjectReady(object, ctx) per object
+**   OnCompleted(hresult, error object or Nothing, ctx)
+** DISPPARAMS hold the arguments in reverse. The async context is the caller's own object,
+** held by the operation and handed back unchanged in every event. Events for a sink of a
+** single-threaded apartment are posted to it (sink.c) and the worker never waits for that
+** apartment; the operation's last cleanup then runs there, after OnCompleted was fired.
+** No lock is held while an event is delivered.
+*/
+#include <stdlib.h>
+#include <stdio.h>
+#include "wbemsim.h"
+
+#define NEVER (~(ULONGLONG)0)
+
+typedef struct sim_op {
+  struct sim_op *prev, *next;
+  ULONGLONG start, due;
+  sim_op_kind kind;
+  LONG flags;
+  sim_sink *sink;           /* internal reference */
+  LONG gen, reset_gen;      /* cancelled when the sink's or the global generation moves on */
+  IDispatch *actx;          /* the caller's async context object (a reference), or NULL */
+  sim_settings set;         /* Control's settings at submission */
+  LONG stage;               /* progress events sent */
+  HRESULT fail;             /* an injected failure (Control.FailNext) */
+  WCHAR *ns, *text;
+  sim_data *data;
+} sim_op;
+
+static CRITICAL_SECTION q_cs;
+static CONDITION_VARIABLE q_cv = CONDITION_VARIABLE_INIT;
+static sim_op *head, *tail;
+static HANDLE idle_event;   /* set while the worker waits: no step under way */
+static LONG reset_gen;
+static INIT_ONCE lock_once = INIT_ONCE_STATIC_INIT, thread_once = INIT_ONCE_STATIC_INIT;
+static LONG started;
+static DWORD worker_thread_id;
+
+static BOOL CALLBACK init_lock(INIT_ONCE *once, void *param, void **ctx)
+{
+  (void)once; (void)param; (void)ctx;
+  InitializeCriticalSection(&q_cs);
+  idle_event = CreateEventW(NULL, TRUE, TRUE, NULL);
+  return idle_event != NULL;
+}
+
+static void lock(void)
+{
+  InitOnceExecuteOnce(&lock_once, init_lock, NULL, NULL);
+  EnterCriticalSection(&q_cs);
+}
+
+static void unlock(void) { LeaveCriticalSection(&q_cs); }
+
+/* ---- the queue (lock held) ---- */
+
+static void unlink_op(sim_op *op)
+{
+  if (op->prev) op->prev->next = op->next;
+  else head = op->next;
+  if (op->next) op->next->prev = op->prev;
+  else tail = op->prev;
+  op->prev = op->next = NULL;
+}
+
+/* After the last operation due no later: equal due times keep submission order. */
+static void insert_op(sim_op *op)
+{
+  sim_op *at = tail;
+  while (at && at->due > op->due) at = at->prev;
+  op->prev = at;
+  op->next = at ? at->next : head;
+  if (op->next) op->next->prev = op;
+  else tail = op;
+  if (at) at->next = op;
+  else head = op;
+}
+
+/* ---- events ---- */
+
+static void free_op(void *param);
+
+/* Sends one event: posted to the sink's apartment, or fired here (direct delivery, MTA
+** sinks). Either way the event is consumed. */
+static void deliver(sim_op *op, sim_event *ev)
+{
+  if (!op->set.direct && sink_in_sta(op->sink)) {
+    if (sink_post(op->sink, ev)) return;
+    event_free(ev);                    /* the sink is closed: to no one */
+    return;
+  }
+  sink_fire(op->sink, ev->id, ev->args, ev->nargs);
+  event_free(ev);
+}
+
+static sim_event *new_event(DISPID id, UINT nargs, IDispatch *actx)
+{
+  sim_event *ev = calloc(1, sizeof *ev);
+  if (!ev) return NULL;
+  ev->id = id;
+  ev->nargs = nargs;
+  V_VT(&ev->args[0]) = VT_DISPATCH;    /* the last argument of every event: the async context */
+  V_DISPATCH(&ev->args[0]) = actx;
+  if (actx) IDispatch_AddRef(actx);
+  return ev;
+}
+
+static void on_progress(sim_op *op, LONG upper, LONG current, const WCHAR *msg)
+{
+  sim_event *ev = new_event(WBEMS_DISPID_PROGRESS, 4, op->actx);
+  if (!ev) return;
+  V_VT(&ev->args[1]) = VT_BSTR;
+  V_BSTR(&ev->args[1]) = SysAllocString(msg);
+  V_VT(&ev->args[2]) = VT_I4;
+  V_I4(&ev->args[2]) = current;
+  V_VT(&ev->args[3]) = VT_I4;
+  V_I4(&ev->args[3]) = upper;
+  deliver(op, ev);
+}
+
+/* Takes the caller's reference to obj. */
+static void on_object(sim_op *op, DISPID id, IDispatch *obj)
+{
+  sim_event *ev = new_event(id, 2, op->actx);
+  if (!ev) {
+    IDispatch_Release(obj);
+    return;
+  }
+  V_VT(&ev->args[1]) = VT_DISPATCH;
+  V_DISPATCH(&ev->args[1]) = obj;
+  deliver(op, ev);
+}
+
+/* The last event: the operation is freed once it was fired (or dropped). */
+static void on_completed(sim_op *op, HRESULT hr, IDispatch *err)
+{
+  sim_event *ev = new_event(WBEMS_DISPID_COMPLETED, 3, op->actx);
+  if (!ev) {
+    if (err) IDispatch_Release(err);
+    free_op(op);
+    return;
+  }
+  V_VT(&ev->args[1]) = VT_DISPATCH;
+  V_DISPATCH(&ev->args[1]) = err;
+  V_VT(&ev->args[2]) = VT_I4;
+  V_I4(&ev->args[2]) = hr;
+  ev->done = free_op;
+  ev->done_ctx = op;
+  deliver(op, ev);
+}
+
+static const WCHAR *operation_name(const sim_op *op)
+{
+  switch (op->kind) {
+  case OP_PUT: return op->data && op->data->is_class ? L"PutClass" : L"PutInstance";
+  case OP_DELETE: return delete_operation(op->text);
+  case OP_GET: return L"GetObject";
+  case OP_INSTANCES: return L"CreateInstanceEnum";
+  default: return L"ExecQuery";
+  }
+}
+
+/* Sends each object of a result as OnObjectReady. */
+static void ready_all(sim_op *op, sim_data **items, int count)
+{
+  int i;
+  for (i = 0; i < count; i++) {
+    IDispatch *obj;
+    sim_data *d = items[i];
+    items[i] = NULL;
+    if (SUCCEEDED(object_create(d, FALSE, &obj))) on_object(op, WBEMS_DISPID_OBJECT_READY, obj);
+  }
+}
+
+/* The operation itself, on the repository as it is now, then its result events. */
+static HRESULT perform(sim_op *op)
+{
+  sim_path p;
+  sim_data *d = NULL, **items = NULL;
+  int count = 0;
+  HRESULT hr;
+  switch (op->kind) {
+  case OP_PUT:
+    hr = repo_put(op->data, op->flags, &p);
+    if (SUCCEEDED(hr)) {
+      ISWbemObjectPath *path;
+      if (SUCCEEDED(pathobj_create(&p, NULL, &path))) on_object(op, WBEMS_DISPID_OBJECT_PUT, (IDispatch *)path);
+      path_free(&p);
+    }
+    return hr;
+  case OP_DELETE:
+    if (SUCCEEDED(hr = path_parse(op->text, &p))) {
+      hr = repo_delete(op->ns, &p);
+      path_free(&p);
+    }
+    return hr;
+  case OP_GET:
+    if (!*op->text) hr = (d = data_new(TRUE, op->ns, NULL)) ? S_OK : E_OUTOFMEMORY;
+    else if (SUCCEEDED(hr = path_parse(op->text, &p))) {
+      hr = repo_get(op->ns, &p, &d);
+      path_free(&p);
+    }
+    if (SUCCEEDED(hr)) ready_all(op, &d, 1);
+    return hr;
+  case OP_INSTANCES:
+    hr = repo_instances(op->ns, op->text, (op->flags & 1) != 0, &items, &count);
+    break;
+  default:
+    hr = wql_run(op->ns, op->text, &items, &count);
+    break;
+  }
+  if (SUCCEEDED(hr)) ready_all(op, items, count);
+  data_list_free(items, count);
+  return hr;
+}
+
+static void free_op(void *param)
+{
+  sim_op *op = param;
+  if (op->actx) IDispatch_Release(op->actx);
+  sink_internal_release(op->sink);
+  data_free(op->data);
+  free(op->ns);
+  free(op->text);
+  free(op);
+  sim_live_sub();
+}
+
+/* One step of an operation: the next progress event, or (when due) its completion.
+** Returns TRUE when the operation is done with (its last event sent). */
+static BOOL step(sim_op *op)
+{
+  BOOL cancelled = sink_generation(op->sink) != op->gen || op->reset_gen != reset_gen;
+  LONG steps = (op->flags & SIM_FLAG_SEND_STATUS) ? op->set.progress_steps : 0;
+  HRESULT hr;
+  IDispatch *err = NULL;
+
+  if (!cancelled && op->stage < steps) {
+    WCHAR msg[64];
+    op->stage++;
+    swprintf(msg, 64, L"%ls: step %ld of %ld", operation_name(op), (long)op->stage, (long)steps);
+    on_progress(op, steps, op->stage, msg);
+    op->due = op->start + (ULONGLONG)op->set.latency_ms * (ULONGLONG)(op->stage + 1) / (ULONGLONG)(steps + 1);
+    return FALSE;
+  }
+  if (!cancelled && op->set.hang) {
+    op->due = NEVER;                   /* Control.Hang: until cancelled */
+    return FALSE;
+  }
+  hr = cancelled ? (HRESULT)WBEM_E_CALL_CANCELLED : op->fail;
+  if (SUCCEEDED(hr)) hr = perform(op);
+  if (FAILED(hr)) {
+    WCHAR *rel = NULL;
+    sim_path p;
+    if (op->data && SUCCEEDED(data_to_path(op->data, &p))) {
+      rel = path_relpath(&p);
+      path_free(&p);
+    }
+    err = sim_error_object(hr, operation_name(op), op->text ? op->text : rel && *rel ? rel : op->data ? op->data->cls : NULL);
+    free(rel);
+  }
+  on_completed(op, hr, err);
+  return TRUE;
+}
+
+static DWORD WINAPI worker_main(void *param)
+{
+  (void)param;
+  worker_thread_id = GetCurrentThreadId();
+  CoInitializeEx(NULL, COINIT_MULTITHREADED);
+  lock();
+  for (;;) {
+    ULONGLONG now = GetTickCount64();
+    if (head && head->due <= now) {
+      sim_op *op = head;
+      unlink_op(op);
+      ResetEvent(idle_event);
+      unlock();
+      if (!step(op)) {
+        lock();
+        insert_op(op);
+        continue;
+      }
+      lock();
+      continue;
+    }
+    SetEvent(idle_event);
+    SleepConditionVariableCS(&q_cv, &q_cs, head && head->due != NEVER ? (DWORD)(head->due - now) : INFINITE);
+  }
+  return 0;
+}
+
+static BOOL CALLBACK start_thread(INIT_ONCE *once, void *param, void **ctx)
+{
+  HMODULE self;
+  HANDLE thread;
+  (void)once; (void)param; (void)ctx;
+  /* the thread runs code of this DLL until the process ends: keep the DLL loaded */
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                     (LPCWSTR)(void *)start_thread, &self);
+  thread = CreateThread(NULL, 0, worker_main, NULL, 0, NULL);
+  if (!thread) return FALSE;
+  CloseHandle(thread);
+  InterlockedExchange(&started, 1);
+  return TRUE;
+}
+
+static const WCHAR *kind_name(sim_op_kind kind, const sim_data *d)
+{
+  sim_op tmp;
+  memset(&tmp, 0, sizeof tmp);
+  tmp.kind = kind;
+  tmp.data = (sim_data *)d;
+  return operation_name(&tmp);
+}
+
+HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
+                      const WCHAR *ns, const WCHAR *text, sim_data *data)
+{
+  sim_sink *s = sink_from_dispatch(sink_disp);
+  sim_op *op;
+  if (!s) {
+    /* not a simulator sink: the call fails at once, no events */
+    HRESULT r = sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, kind_name(kind, data), L"objWbemSink");
+    data_free(data);
+    return r;
+  }
+  op = calloc(1, sizeof *op);
+  if (!op) {
+    sink_internal_release(s);
+    data_free(data);
+    return E_OUTOFMEMORY;
+  }
+  op->kind = kind;
+  op->flags = flags;
+  op->sink = s;
+  op->gen = sink_generation(s);
+  op->reset_gen = reset_gen;
+  op->ns = sim_strdup(ns);
+  op->text = sim_strdup(text);
+  op->data = data;
+  control_settings(&op->set);
+  op->fail = sim_begin_operation(ctx);
+  op->actx = actx;
+  if (actx) IDispatch_AddRef(actx);
+  sim_live_add();     /* a pending operation is live until it completed */
+  if (!InitOnceExecuteOnce(&thread_once, start_thread, NULL, NULL)) {
+    free_op(op);
+    return E_OUTOFMEMORY;
+  }
+  op->start = GetTickCount64();
+  lock();
+  op->reset_gen = reset_gen;
+  op->due = op->start + (ULONGLONG)((op->flags & SIM_FLAG_SEND_STATUS) && op->set.progress_steps > 0
+                                    ? op->set.latency_ms / (op->set.progress_steps + 1) : op->set.latency_ms);
+  insert_op(op);
+  WakeConditionVariable(&q_cv);
+  unlock();
+  return S_OK;
+}
+
+/* Moves the cancelled operations to the front, in their order, due now. */
+static void cancel_where(sim_sink *s)
+{
+  sim_op *op, *next, *first = NULL, *last = NULL;
+  for (op = head; op; op = next) {
+    next = op->next;
+    if (s && op->sink != s) continue;
+    unlink_op(op);
+    op->due = 0;
+    op->prev = last;
+    if (last) last->next = op;
+    else first = op;
+    last = op;
+  }
+  if (first) {
+    last->next = head;
+    if (head) head->prev = last;
+    else tail = last;
+    head = first;
+  }
+  WakeConditionVariable(&q_cv);
+}
+
+void worker_cancel_sink(sim_sink *s)
+{
+  sink_bump_generation(s);
+  if (!InterlockedCompareExchange(&started, 0, 0)) return;
+  lock();
+  cancel_where(s);
+  unlock();
+}
+
+void worker_cancel_all(void)
+{
+  if (!InterlockedCompareExchange(&started, 0, 0)) return;
+  lock();
+  InterlockedIncrement(&reset_gen);
+  cancel_where(NULL);
+  unlock();
+}
+
+/* Waits until the worker is between steps, so that what it held for the events it just
+** fired is released (a no-op on the worker itself: a direct event handler asking). */
+void worker_wait_idle(DWORD timeout_ms)
+{
+  if (!InterlockedCompareExchange(&started, 0, 0) || GetCurrentThreadId() == worker_thread_id) return;
+  WaitForSingleObject(idle_event, timeout_ms);
+}
