@@ -23,6 +23,8 @@ struct wbem_queue {
   wbem_event *head, *tail;
   lua_Integer length;
   int closed;               /* the Lua state is gone */
+  int signalled;            /* ready is set (under the lock) */
+  int pumping;              /* the Lua thread dispatches messages in l_pump (its own flag) */
   DWORD thread;             /* the Lua thread */
   int sta;                  /* the Lua thread is in a single-threaded apartment */
 };
@@ -97,6 +99,7 @@ static void queue_drop_all(wbem_queue *q) {
   q->head = q->tail = NULL;
   q->length = 0;
   ResetEvent(q->ready);
+  q->signalled = 0;
   LeaveCriticalSection(&q->lock);
   for (; ev; ev = next) {
     next = ev->next;
@@ -146,9 +149,26 @@ HRESULT wbem_queue_push(wbem_queue *q, int sink, DISPID member, const DISPPARAMS
   if (q->tail) q->tail->next = ev; else q->head = ev;
   q->tail = ev;
   q->length++;
-  SetEvent(q->ready);
+  /* Each SetEvent and ResetEvent is a trip to the kernel (to wineserver under Wine),
+  ** which would double the cost of an event. The handle is set only when someone may
+  ** be waiting on it: not when the event comes in on the Lua thread while l_pump
+  ** dispatches its messages, since l_pump drains the queue right after. */
+  if (!q->signalled && !(q->pumping && GetCurrentThreadId() == q->thread)) {
+    SetEvent(q->ready);
+    q->signalled = 1;
+  }
   LeaveCriticalSection(&q->lock);
   return S_OK;
+}
+
+/* After a drain stopped early: what is left must wake a host that waits on the handle. */
+static void queue_signal_pending(wbem_queue *q) {
+  EnterCriticalSection(&q->lock);
+  if (q->head && !q->signalled) {
+    SetEvent(q->ready);
+    q->signalled = 1;
+  }
+  LeaveCriticalSection(&q->lock);
 }
 
 static wbem_event *queue_pop(wbem_queue *q) {
@@ -157,11 +177,12 @@ static wbem_event *queue_pop(wbem_queue *q) {
   ev = q->head;
   if (ev) {
     q->head = ev->next;
-    if (!q->head) {
-      q->tail = NULL;
-      ResetEvent(q->ready);
-    }
+    if (!q->head) q->tail = NULL;
     q->length--;
+  }
+  if (!q->head && q->signalled) {
+    ResetEvent(q->ready);
+    q->signalled = 0;
   }
   LeaveCriticalSection(&q->lock);
   return ev;
@@ -268,6 +289,7 @@ static int drain(lua_State *L, wbem_queue *q) {
     status = lua_pcall(L, 1, 1, -3);
     event_free(ev);
     if (status != LUA_OK) {
+      queue_signal_pending(q);
       lua_remove(L, -2);
       lua_error(L);
     }
@@ -312,7 +334,11 @@ static int l_pump(lua_State *L) {
   for (;;) {
     int n;
     DWORD wait = timeout, r;
-    if (q->sta) quit = dispatch_messages();
+    if (q->sta) {
+      q->pumping = 1;
+      quit = dispatch_messages();
+      q->pumping = 0;
+    }
     n = drain(L, q);
     if (n > 0 || quit || timeout == 0) {
       lua_pushinteger(L, n);

@@ -1,0 +1,223 @@
+/* The raw C client of the WMI simulator (spec/sim/server): shared declarations.
+ * No Lua here: every check goes through IDispatch by name, the way a script host
+ * calls wbemdisp, and every event through a real ISWbemSinkEvents connection. */
+#ifndef SIMCLIENT_H
+#define SIMCLIENT_H
+
+#define COBJMACROS
+#define CONST_VTABLE
+#include <windows.h>
+#include <ole2.h>
+#include <oleauto.h>
+#include <ocidl.h>
+#include <stdarg.h>
+
+/* ---- WMI constants (wbemdisp.h / wbemcli.h values, spelled out so the checks
+ *      read like the documentation) ---- */
+#define wbemChangeFlagCreateOrUpdate   0x0
+#define wbemChangeFlagUpdateOnly       0x1
+#define wbemChangeFlagCreateOnly       0x2
+#define wbemChangeFlagUpdateCompatible 0x0
+#define wbemChangeFlagUpdateSafeMode   0x20
+#define wbemChangeFlagUpdateForceMode  0x40
+#define wbemFlagReturnImmediately      0x10
+#define wbemFlagReturnWhenComplete     0x0
+#define wbemFlagSendStatus             0x80
+#define wbemFlagDontSendStatus         0x0
+#define wbemFlagUseAmendedQualifiers   0x20000
+
+#define CIM_T_SINT8 16
+#define CIM_T_UINT8 17
+#define CIM_T_SINT16 2
+#define CIM_T_UINT16 18
+#define CIM_T_SINT32 3
+#define CIM_T_UINT32 19
+#define CIM_T_SINT64 20
+#define CIM_T_UINT64 21
+#define CIM_T_REAL32 4
+#define CIM_T_REAL64 5
+#define CIM_T_BOOLEAN 11
+#define CIM_T_STRING 8
+#define CIM_T_DATETIME 101
+#define CIM_T_REFERENCE 102
+#define CIM_T_CHAR16 103
+
+#define E_WBEM(x) ((HRESULT)(x))
+#define WBEM_E_FAILED_            E_WBEM(0x80041001)
+#define WBEM_E_NOT_FOUND_         E_WBEM(0x80041002)
+#define WBEM_E_INVALID_PARAMETER_ E_WBEM(0x80041008)
+#define WBEM_E_INVALID_NAMESPACE_ E_WBEM(0x8004100E)
+#define WBEM_E_INVALID_CLASS_     E_WBEM(0x80041010)
+#define WBEM_E_INVALID_QUERY_     E_WBEM(0x80041017)
+#define WBEM_E_ALREADY_EXISTS_    E_WBEM(0x80041019)
+#define WBEM_E_CLASS_HAS_CHILDREN_  E_WBEM(0x80041025)
+#define WBEM_E_CLASS_HAS_INSTANCES_ E_WBEM(0x80041026)
+#define WBEM_E_ILLEGAL_NULL_      E_WBEM(0x80041028)
+#define WBEM_E_CALL_CANCELLED_    E_WBEM(0x80041032)
+#define WBEM_E_PROVIDER_FAILURE_  E_WBEM(0x80041004)
+
+/* ISWbemSinkEvents DISPIDs (WBEMS_DISPID_* in wbemdisp.h) */
+#define EV_OBJECT_READY 1
+#define EV_COMPLETED    2
+#define EV_PROGRESS     3
+#define EV_OBJECT_PUT   4
+
+extern const IID DIID_SimSinkEvents;  /* {75718CA0-F029-11D1-A1AC-00C04FB6C223} */
+
+/* ---- tap.c: TAP output and the test registry ---- */
+typedef struct test_case {
+    const char *name;          /* "put: create/update modes", the selection key */
+    void (*run)(void);
+} test_case;
+
+int  ok(int cond, const char *fmt, ...);            /* one TAP line; returns cond */
+void diag(const char *fmt, ...);                     /* "# ..." line */
+int  check_hr(HRESULT got, HRESULT want, const char *fmt, ...);
+int  check_wstr(const WCHAR *got, const WCHAR *want, const char *fmt, ...);
+int  check_long(LONG got, LONG want, const char *fmt, ...);
+const char *hr_name(HRESULT hr);
+int  tap_run(const test_case *const *suites, const char *filter);
+
+/* per-test pool: everything kept here is released before the leak check */
+IDispatch *keep(IDispatch *obj);     /* takes the caller's reference; NULL-safe */
+VARIANT   *vkeep(void);              /* a VARIANT cleared at the end of the test */
+void       pool_release_all(void);
+
+/* ---- util: strings, clocks ---- */
+const char *u8(const WCHAR *s);      /* UTF-8 copy in a small ring of buffers */
+const char *vstr(const VARIANT *v);  /* a VARIANT for diagnostics */
+double now_ms(void);                 /* monotonic, QueryPerformanceCounter */
+LONGLONG qpc(void);
+double qpc_ms(LONGLONG ticks);
+
+/* ---- disp.c: IDispatch by name ---- */
+VARIANT v_i4(LONG i);
+VARIANT v_bool(BOOL b);
+VARIANT v_r8(double d);
+VARIANT v_r4(float f);
+VARIANT v_str(const WCHAR *s);       /* a new BSTR */
+VARIANT v_disp(IDispatch *d);        /* AddRefs */
+VARIANT v_null(void);
+VARIANT v_missing(void);             /* an omitted optional argument */
+
+/* Invoke; args are given in call order and are consumed (VariantClear'd).
+ * DISP_E_EXCEPTION becomes EXCEPINFO.scode, the HRESULT WMI reports. */
+HRESULT disp_invoke(IDispatch *obj, const WCHAR *name, WORD kind,
+                    VARIANT *result, int argc, VARIANT *argv);
+HRESULT disp_invoke_id(IDispatch *obj, DISPID id, WORD kind,
+                       VARIANT *result, int argc, VARIANT *argv);
+HRESULT disp_id(IDispatch *obj, const WCHAR *name, DISPID *id);
+HRESULT disp_get(IDispatch *obj, const WCHAR *name, VARIANT *result);
+HRESULT disp_put(IDispatch *obj, const WCHAR *name, VARIANT value);
+HRESULT disp_call(IDispatch *obj, const WCHAR *name, VARIANT *result, int argc, ...);
+/* the same returning an object (kept in the test pool when keep_it) */
+IDispatch *disp_geto(IDispatch *obj, const WCHAR *name, HRESULT *hr);
+IDispatch *disp_callo(IDispatch *obj, const WCHAR *name, HRESULT *hr, int argc, ...);
+/* convenience reads */
+HRESULT disp_get_long(IDispatch *obj, const WCHAR *name, LONG *out);
+HRESULT disp_get_bool(IDispatch *obj, const WCHAR *name, BOOL *out);
+HRESULT disp_get_bstr(IDispatch *obj, const WCHAR *name, BSTR *out);   /* caller frees */
+IDispatch *var_to_disp(VARIANT *v);  /* an AddRef'd IDispatch from VT_DISPATCH/VT_UNKNOWN */
+const char *disp_last_error(void);   /* EXCEPINFO description of the last failure */
+
+/* ---- events.c: the event receiver (our ISWbemSinkEvents implementation) ---- */
+typedef struct ev_group {              /* receivers that signal one waiter */
+    HANDLE signal;                     /* auto-reset, set on events from other threads */
+    DWORD waiter;                      /* the thread that created the group and waits */
+    volatile LONG events, completed;
+} ev_group;
+void ev_group_init(ev_group *g);
+void ev_group_free(ev_group *g);
+
+typedef struct event_rec {
+    DISPID id;
+    DWORD thread;
+    LONGLONG t;                        /* qpc() at arrival */
+    int argc;
+    VARIANT args[4];                   /* in declaration order (DISPPARAMS reversed) */
+} event_rec;
+
+typedef struct receiver receiver;
+receiver *receiver_new(ev_group *g);   /* refcount 1; g may be NULL (private group) */
+IDispatch *receiver_disp(receiver *r); /* borrowed */
+void receiver_release(receiver *r);
+int receiver_count(receiver *r);
+int receiver_count_id(receiver *r, DISPID id);
+const event_rec *receiver_event(receiver *r, int i);   /* stable while r lives */
+ev_group *receiver_group(receiver *r);
+void receiver_clear(receiver *r);      /* drops recorded events (and their objects) */
+
+/* a simulator SWbemSink advised to a fresh receiver */
+typedef struct simsink {
+    IDispatch *sink;
+    receiver *rcv;
+    IConnectionPoint *cp;
+    DWORD cookie;
+} simsink;
+HRESULT simsink_open(simsink *s, const WCHAR *progid, ev_group *g);
+void simsink_close(simsink *s);
+simsink *simsink_keep(ev_group *g, HRESULT *hr);   /* opened and pooled for the test */
+void simsink_pool_close(void);
+void simsink_factory_release(void);    /* the cached class factory of the default sink */
+
+/* ---- wait.c: waiting without spinning ---- */
+typedef BOOL (*wait_cond)(void *arg);
+BOOL wait_until(HANDLE signal, wait_cond cond, void *arg, DWORD timeout_ms);
+BOOL wait_events(receiver *r, int n, DWORD timeout_ms);
+BOOL wait_group_completed(ev_group *g, LONG n, DWORD timeout_ms);
+void pump_for(DWORD ms);               /* STA: dispatch messages for ms; MTA: sleep */
+void block_without_pumping(DWORD ms);  /* an STA that does NOT pump */
+
+/* ---- sim.c: the simulator fixture ---- */
+extern IDispatch *g_ctl;               /* WbemSim.Control of the main thread */
+IDispatch *sim_create(const WCHAR *progid, HRESULT *hr);
+IDispatch *sim_connect(const WCHAR *ns, HRESULT *hr);       /* kept */
+HRESULT ctl_set_long(IDispatch *ctl, const WCHAR *name, LONG v);
+HRESULT ctl_set_str(IDispatch *ctl, const WCHAR *name, const WCHAR *v);
+HRESULT ctl_fail_next(IDispatch *ctl, HRESULT hr, LONG count);
+LONG ctl_live(IDispatch *ctl);
+IDispatch *nvs_new(HRESULT *hr, int pairs, ...);  /* (const WCHAR*, VARIANT)... kept */
+
+/* schema helpers: spec is "Name:string:key,Size:uint32,Tags:string:array" */
+IDispatch *new_class(IDispatch *svc, const WCHAR *name, const WCHAR *super,
+                     const char *spec, HRESULT *hr);        /* not put; kept */
+HRESULT make_class(IDispatch *svc, const WCHAR *name, const WCHAR *super, const char *spec);
+IDispatch *spawn(IDispatch *svc, const WCHAR *cls, HRESULT *hr);   /* kept */
+HRESULT make_instance(IDispatch *svc, const WCHAR *cls, const WCHAR *key, const WCHAR *val);
+HRESULT put_flags(IDispatch *obj, LONG flags, IDispatch **path);   /* Put_(flags) */
+HRESULT instance_count(IDispatch *svc, const WCHAR *cls, LONG *n);
+int cim_type(const char *name);
+/* For Each: _NewEnum (DISPID_NEWENUM) -> IEnumVARIANT; objects kept; returns how many */
+int enum_objects(IDispatch *coll, IDispatch **out, int max, HRESULT *hr);
+HRESULT prop_item(IDispatch *obj, const WCHAR *name, IDispatch **prop);   /* Properties_.Item */
+
+/* ---- asynchelp.c: the sink side of a check ---- */
+VARIANT v_opt(IDispatch *d);           /* v_disp(d), or an omitted argument when d is NULL */
+HRESULT put_async(IDispatch *obj, simsink *s, LONG flags, IDispatch *ctx, IDispatch *actx);
+BOOL wait_done(simsink *s, DWORD timeout_ms);         /* until OnCompleted arrives */
+BOOL wait_completions(receiver *r, int n, DWORD timeout_ms);   /* until n OnCompleted */
+const event_rec *find_event(receiver *r, DISPID id, int nth);
+HRESULT completed_hr(receiver *r);     /* OnCompleted's iHResult; E_PENDING when none */
+int check_completed(simsink *s, HRESULT want, const char *fmt, ...);
+const char *event_trace(receiver *r);  /* "Progress,ObjectPut,Completed(0x0)" */
+BOOL is_nothing(const VARIANT *v);     /* Nothing: a null object reference */
+BOOL same_object(IUnknown *a, const VARIANT *v);   /* COM identity */
+HRESULT put_rule(int async, IDispatch *obj, LONG flags, BOOL at_once_ok);
+#define WAIT_MS 3000
+
+/* ---- suites ---- */
+extern const test_case suite_namespace[];
+extern const test_case suite_schema[];
+extern const test_case suite_types[];
+extern const test_case suite_path[];
+extern const test_case suite_put[];
+extern const test_case suite_classput[];
+extern const test_case suite_query[];
+extern const test_case suite_async[];
+extern const test_case suite_asyncops[];
+extern const test_case suite_control[];
+
+/* ---- bench.c ---- */
+int bench_main(void);
+
+#endif
