@@ -433,6 +433,91 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
   end)
 end)
 
+describe("the flags of the reference page, through the raw PutAsync_ and Lua handlers", function()
+  -- Puts obj with flags through a sink of Lua handlers; returns OnCompleted's hresult
+  -- and the events seen, or the error the call itself raised (flag refusals).
+  local function raw_put(obj, flags)
+    local seen, result = {}, nil
+    local sink <close> = wbem.sink{
+      on_progress = function() seen[#seen + 1] = "progress" end,
+      on_object_put = function(path) seen[#seen + 1] = "put"; path:close() end,
+      on_completed = function(hresult, errobj)
+        seen[#seen + 1] = "completed"
+        if errobj then errobj:close() end
+        result = hresult
+      end,
+    }
+    local ok, err = pcall(obj.PutAsync_, obj, sink, flags)
+    if not ok then return err.hresult, seen, true end
+    pump_until(function() return result ~= nil end)
+    return result, seen, false
+  end
+  local function stored(name)
+    local ok, o = pcall(svc.Get, svc, path_of(name))
+    if ok then o:close() end
+    return ok
+  end
+
+  it("CreateOrUpdate and ReturnWhenComplete (0) create, then overwrite", function()
+    local item <close> = simfix.item(svc, "r0", 1)
+    assert.equal(0, (raw_put(item, wbem.flags.CreateOrUpdate)))
+    item.Size = 2
+    assert.equal(0, (raw_put(item, wbem.flags.ReturnWhenComplete)))
+    local o <close> = svc:Get(path_of("r0"))
+    assert.equal(2, o.Size)
+  end)
+
+  it("UpdateOnly: WBEM_E_NOT_FOUND in OnCompleted when absent, and nothing is written", function()
+    local item <close> = simfix.item(svc, "r1")
+    local hr, seen = raw_put(item, wbem.flags.UpdateOnly)
+    assert.equal(WBEM_E_NOT_FOUND, hr)
+    assert.same({ "completed" }, seen)
+    assert.is_false(stored("r1"))
+  end)
+
+  it("CreateOnly: WBEM_E_ALREADY_EXISTS in OnCompleted when present", function()
+    local item <close> = simfix.item(svc, "r2")
+    assert.equal(0, (raw_put(item, wbem.flags.CreateOnly)))
+    assert.equal(WBEM_E_ALREADY_EXISTS, (raw_put(item, wbem.flags.CreateOnly)))
+  end)
+
+  it("contradictory or unknown bits are refused by the call itself, with no events", function()
+    local item <close> = simfix.item(svc, "r3")
+    local hr, seen, refused = raw_put(item, wbem.flags.CreateOnly | wbem.flags.UpdateOnly)
+    assert.equal(WBEM_E_INVALID_PARAMETER, hr)
+    assert.is_true(refused)
+    assert.same({}, seen)
+    hr, seen, refused = raw_put(item, wbem.flags.UpdateSafeMode | wbem.flags.UpdateForceMode)
+    assert.equal(WBEM_E_INVALID_PARAMETER, hr)
+    hr = raw_put(item, 0x1000000)
+    assert.equal(WBEM_E_INVALID_PARAMETER, hr)
+    assert.equal(0, core.queued())
+  end)
+
+  it("ReturnImmediately, UseAmendedQualifiers and SendStatus are accepted; SendStatus adds OnProgress", function()
+    control.ProgressSteps = 2
+    local item <close> = simfix.item(svc, "r4")
+    local hr, seen = raw_put(item, wbem.flags.ReturnImmediately)
+    assert.equal(0, hr); assert.same({ "put", "completed" }, seen)
+    hr, seen = raw_put(item, wbem.flags.UseAmendedQualifiers)
+    assert.equal(0, hr); assert.same({ "put", "completed" }, seen)
+    hr, seen = raw_put(item, wbem.flags.SendStatus)
+    assert.equal(0, hr); assert.same({ "progress", "progress", "put", "completed" }, seen)
+  end)
+
+  it("UpdateCompatible, UpdateSafeMode and UpdateForceMode on a class with a child", function()
+    local base <close> = svc:Get("LuaSpec_Item")
+    local child <close> = base:SpawnDerivedClass_()
+    child.Path_.Class = "LuaSpec_Child2"
+    local cp <close> = child:Put_()
+    local cls <close> = svc:Get("LuaSpec_Item")
+    local prop <close> = cls.Properties_:Add("More", 8)
+    assert.equal(0x80041025, (raw_put(cls, wbem.flags.UpdateCompatible)))  -- WBEM_E_CLASS_HAS_CHILDREN
+    assert.equal(0, (raw_put(cls, wbem.flags.UpdateSafeMode)))
+    assert.equal(0, (raw_put(cls, wbem.flags.UpdateForceMode)))
+  end)
+end)
+
 describe("delivery", function()
   it("marshal: an STA that does not pump receives nothing until it pumps", function()
     control.Delivery = "marshal"

@@ -42,19 +42,22 @@ local timed = {}         -- op -> true: operations with a deadline
 local pending = 0        -- operations whose caller still waits for them
 local serial = 0
 
+-- Resumes a task; its failure is raised here, with the task's own traceback.
+local function resume(co, ...)
+  local ok, err = coroutine.resume(co, ...)
+  if not ok then
+    if type(err) == "table" then
+      err.traceback = err.traceback or traceback(co)
+      error(err, 0)
+    end
+    error(traceback(co, tostring(err)), 0)
+  end
+end
+
+-- A task that failed after the pump resumed it fails the pump call that woke it.
 local function wake(op)
   local co = op.co
-  if co and coroutine.status(co) == "suspended" then
-    local ok, err = coroutine.resume(co)
-    if not ok then
-      -- The task itself failed after it resumed: raise it from the pump that woke it.
-      if type(err) == "table" then
-        err.traceback = err.traceback or traceback(co)
-        error(err, 0)
-      end
-      error(traceback(co, tostring(err)), 0)
-    end
-  end
+  if co and coroutine.status(co) == "suspended" then resume(co) end
 end
 
 -- The caller is done with op (result, failure, timeout): it stops being pending.
@@ -112,7 +115,7 @@ local handlers = {
     op.result = path
   end,
   on_object_ready = function(op, obj)
-    if op.items then
+    if op.items ~= nil then
       op.last = op.last + 1
       op.items[op.last] = obj
       wake(op)
@@ -184,11 +187,14 @@ local function check_options(opts, what)
   return opts
 end
 
--- Starts an asynchronous call: start(sink, flags, context, async_context) makes it.
-local function begin(obj, what, opts, start)
+-- Starts an asynchronous call: obj[method](obj, sink, [a1, [a2,]] flags, context,
+-- async_context), the argument order of every *Async call of the scripting API.
+local function begin(obj, what, opts, method, a1, a2)
   local settings = settings_of(obj)
   serial = serial + 1
-  local op = { what = what, async_context = opts.async_context, id = serial,
+  -- every field the operation will have, so it is sized once
+  local op = { what = what, sink = false, done = false, result = false, co = false,
+               err = false, async_context = opts.async_context,
                on_progress = opts.on_progress }
   local fl = opts.flags or 0
   if op.on_progress then fl = fl | flags.SendStatus end
@@ -198,19 +204,23 @@ local function begin(obj, what, opts, start)
     -- The Lua value stays here; the call carries a named value set naming the operation.
     actx = named_values(settings, { LuaWbemOperation = serial })
   end
-  op.sink = core.sink(handlers, settings.sink or "WbemScripting.SWbemSink", settings, op)
-  local ok, err = pcall(start, op.sink, fl, ctx, actx)
+  local sink = core.sink(handlers, settings.sink or "WbemScripting.SWbemSink", settings, op)
+  op.sink = sink
+  local call, ok, err = obj[method]
+  if a2 ~= nil then ok, err = pcall(call, obj, sink, a1, a2, fl, ctx, actx)
+  elseif a1 ~= nil then ok, err = pcall(call, obj, sink, a1, fl, ctx, actx)
+  else ok, err = pcall(call, obj, sink, fl, ctx, actx) end
   if ctx and ctx ~= opts.context then core.close(ctx) end
   if actx then core.close(actx) end
   if not ok then
-    op.sink:close(false)
+    sink:close(false)
     error(err, 0)
   end
   live[op] = true
   pending = pending + 1
-  op.started = core.clock()
   if opts.timeout then
-    op.deadline = core.clock() + opts.timeout
+    op.started = core.clock()
+    op.deadline = op.started + opts.timeout
     timed[op] = true
   end
   return op
@@ -224,7 +234,7 @@ local function expire()
       abandon(op, core.error{
         hresult = WBEM_E_CALL_CANCELLED,
         operation = op.what,
-        message = ("timed out after %g ms; cancelled"):format(op.deadline - (op.started or 0)),
+        message = ("timed out after %g ms; cancelled"):format(op.deadline - op.started),
         timeout = true,
       })
     end
@@ -273,7 +283,7 @@ local function park(op)
   if not main and coroutine.isyieldable() then
     op.co = co
     coroutine.yield()
-    op.co = nil
+    op.co = false
   else
     pump()
   end
@@ -282,7 +292,7 @@ end
 local function await(op)
   while not op.done do park(op) end
   if op.err then error(op.err, 0) end
-  return op.result
+  return op.result or nil
 end
 
 --------------------------------------------------------------------------------------
@@ -295,19 +305,13 @@ local sink_for
 -- obj:put_async{flags=, context=, async_context=, on_progress=, timeout=} -> SWbemObjectPath
 function methods.put_async(obj, opts)
   opts = check_options(opts, "put_async")
-  local op = begin(obj, "PutAsync_", opts, function(sink, fl, ctx, actx)
-    obj:PutAsync_(sink, fl, ctx, actx)
-  end)
-  return await(op)
+  return await(begin(obj, "PutAsync_", opts, "PutAsync_"))
 end
 
 -- obj:delete_async{...} -> true
 function methods.delete_async(obj, opts)
   opts = check_options(opts, "delete_async")
-  local op = begin(obj, "DeleteAsync_", opts, function(sink, fl, ctx, actx)
-    obj:DeleteAsync_(sink, fl, ctx, actx)
-  end)
-  await(op)
+  await(begin(obj, "DeleteAsync_", opts, "DeleteAsync_"))
   return true
 end
 
@@ -315,10 +319,7 @@ end
 function methods.get_async(svc, path, opts)
   check_string(path, "get_async", "an object path string")
   opts = check_options(opts, "get_async")
-  local op = begin(svc, "GetAsync " .. path, opts, function(sink, fl, ctx, actx)
-    svc:GetAsync(sink, path, fl, ctx, actx)
-  end)
-  return await(op)
+  return await(begin(svc, "GetAsync " .. path, opts, "GetAsync", path))
 end
 
 -- for obj in svc:query_async(wql, {...}) do ... end
@@ -326,9 +327,7 @@ end
 function methods.query_async(svc, wql, opts)
   check_string(wql, "query_async", "a WQL string")
   opts = check_options(opts, "query_async")
-  local op = begin(svc, "ExecQueryAsync " .. wql, opts, function(sink, fl, ctx, actx)
-    svc:ExecQueryAsync(sink, wql, "WQL", fl, ctx, actx)
-  end)
+  local op = begin(svc, "ExecQueryAsync " .. wql, opts, "ExecQueryAsync", wql, "WQL")
   op.items, op.first, op.last = {}, 1, 0
   local function next_item()
     while true do
@@ -406,14 +405,7 @@ function M.install(wbem, c)
   function wbem.spawn(fn, ...)
     if type(fn) ~= "function" then error("wbem.spawn expects a function", 2) end
     local co = coroutine.create(fn)
-    local ok, err = coroutine.resume(co, ...)
-    if not ok then
-      if type(err) == "table" then
-        err.traceback = err.traceback or traceback(co)
-        error(err, 0)
-      end
-      error(traceback(co, tostring(err)), 0)
-    end
+    resume(co, ...)
     return co
   end
 
