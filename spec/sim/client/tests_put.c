@@ -162,11 +162,129 @@ static void put_path(int async)
     if (p) IDispatch_Release(p);
 }
 
+/* IWbemServices::PutInstance lists only CREATE_OR_UPDATE, UPDATE_ONLY, CREATE_ONLY,
+ * RETURN_IMMEDIATELY and USE_AMENDED_QUALIFIERS; [MS-WMI] 3.1.4.3.12: "Any other DWORD
+ * value that does not match a flag condition MUST be treated as not valid". The class
+ * update modes are refused by the call itself, like every refused flag. */
+static void class_modes(int async)
+{
+    LONG n = -1;
+    IDispatch *svc = setup();
+    check_hr(put_rule(async, thing(svc, L"s", 1), wbemChangeFlagUpdateSafeMode, TRUE), WBEM_E_INVALID_PARAMETER_,
+             "%s: UpdateSafeMode on an instance gives WBEM_E_INVALID_PARAMETER", api(async));
+    check_hr(put_rule(async, thing(svc, L"f", 1), wbemChangeFlagUpdateForceMode, TRUE), WBEM_E_INVALID_PARAMETER_,
+             "%s: UpdateForceMode on an instance gives WBEM_E_INVALID_PARAMETER", api(async));
+    instance_count(svc, L"SimT_Thing", &n);
+    check_long(n, 0, "%s: nothing is written when a class mode is given for an instance", api(async));
+}
+
+/* WbemErrorEnum: wbemErrNoKey "User attempted to put an instance with no defined key." */
+static void keyless(int async)
+{
+    HRESULT hr;
+    LONG n = -1;
+    IDispatch *svc = sim_connect(L"root\\default", &hr);
+    make_class(svc, L"SimT_Keyless", NULL, "Size:uint32");
+    IDispatch *inst = spawn(svc, L"SimT_Keyless", &hr);
+    disp_put(inst, L"Size", v_i4(1));
+    check_hr(put_rule(async, inst, 0, FALSE), WBEM_E_NO_KEY_,
+             "%s: an instance of a class with neither keys nor singleton gives WBEM_E_NO_KEY", api(async));
+    instance_count(svc, L"SimT_Keyless", &n);
+    check_long(n, 0, "%s: the keyless instance was not written", api(async));
+}
+
+/* A new instance of cls keyed Name = name. */
+static IDispatch *named(IDispatch *svc, const WCHAR *cls, const WCHAR *name)
+{
+    HRESULT hr;
+    IDispatch *inst = spawn(svc, cls, &hr);
+    disp_put(inst, L"Name", v_str(name));
+    return inst;
+}
+
+/* The class of the object at path (a BSTR to free), NULL when it cannot be read. */
+static BSTR class_at(IDispatch *svc, const WCHAR *path)
+{
+    HRESULT hr;
+    BSTR cls = NULL;
+    IDispatch *obj = disp_callo(svc, L"Get", &hr, 1, v_str(path));
+    if (SUCCEEDED(hr)) disp_get_bstr(disp_geto(obj, L"Path_", &hr), L"Class", &cls);
+    return cls;
+}
+
+/* "Changing the Inheritance of an Instance": "you cannot call the
+ * IWbemServices::PutInstance method with the pInst parameter pointing to an instance of
+ * AutoService and the key properties describing the ManualService instance. If you do,
+ * you implicitly delete the original ManualService instance." ManualService and
+ * AutoService are two classes derived from one parent: keys identify one object in the
+ * whole hierarchy, whichever class of it the instance has. */
+static void same_keys(int async)
+{
+    HRESULT hr;
+    LONG n = -1;
+    BSTR cls;
+    IDispatch *svc = sim_connect(L"root\\default", &hr);
+    make_class(svc, L"SimT_Service", NULL, "Name:string:key");
+    make_class(svc, L"SimT_Manual", L"SimT_Service", "");
+    make_class(svc, L"SimT_Auto", L"SimT_Service", "");
+
+    make_instance(svc, L"SimT_Service", L"Name", L"base");
+    check_hr(put_rule(async, named(svc, L"SimT_Manual", L"base"), wbemChangeFlagCreateOnly, FALSE),
+             WBEM_E_ALREADY_EXISTS_,
+             "%s: CreateOnly of a subclass instance with a base class instance's keys gives WBEM_E_ALREADY_EXISTS",
+             api(async));
+    check_hr(put_rule(async, named(svc, L"SimT_Manual", L"base"), 0, FALSE), S_OK,
+             "%s: a subclass instance with a base class instance's keys is written", api(async));
+    cls = class_at(svc, L"SimT_Service.Name=\"base\"");
+    check_wstr(cls, L"SimT_Manual", "%s: it replaced the base class instance (the keys now name the subclass's)",
+               api(async));
+    SysFreeString(cls);
+    instance_count(svc, L"SimT_Service", &n);
+    check_long(n, 1, "%s: one object for those keys in the hierarchy, not two", api(async));
+
+    make_instance(svc, L"SimT_Manual", L"Name", L"spooler");
+    check_hr(put_rule(async, named(svc, L"SimT_Auto", L"spooler"), wbemChangeFlagCreateOnly, FALSE),
+             WBEM_E_ALREADY_EXISTS_,
+             "%s: CreateOnly of an AutoService instance with a ManualService (sibling) instance's keys gives "
+             "WBEM_E_ALREADY_EXISTS", api(async));
+    check_hr(put_rule(async, named(svc, L"SimT_Auto", L"spooler"), 0, FALSE), S_OK,
+             "%s: an AutoService instance with a ManualService instance's keys is written", api(async));
+    disp_callo(svc, L"Get", &hr, 1, v_str(L"SimT_Manual.Name=\"spooler\""));
+    check_hr(hr, WBEM_E_NOT_FOUND_, "%s: putting it implicitly deleted the ManualService instance", api(async));
+    instance_count(svc, L"SimT_Service", &n);
+    check_long(n, 2, "%s: the hierarchy holds one object per set of keys (base, spooler)", api(async));
+}
+
+/* IWbemClassObject::Put: "When IWbemClassObject points to a CIM instance, Put updates a
+ * property value only. Put cannot create a property value." */
+static void instance_properties(void)
+{
+    HRESULT hr;
+    LONG n = -1;
+    IDispatch *svc = setup();
+    IDispatch *props = disp_geto(thing(svc, L"a", 1), L"Properties_", &hr);
+    disp_callo(props, L"Add", &hr, 2, v_str(L"Extra"), v_i4(CIM_T_STRING));
+    check_hr(hr, WBEM_E_INVALID_OPERATION_, "put: Properties_.Add on an instance gives WBEM_E_INVALID_OPERATION");
+    disp_get_long(props, L"Count", &n);
+    check_long(n, 2, "put: the instance still has only its class's properties");
+
+    IDispatch *cls = new_class(svc, L"SimT_Props", NULL, "Name:string:key", &hr);
+    IDispatch *cprops = disp_geto(cls, L"Properties_", &hr);
+    disp_callo(cprops, L"Add", &hr, 2, v_str(L"_Lead"), v_i4(CIM_T_STRING));
+    check_hr(hr, WBEM_E_INVALID_PARAMETER_, "put: a property name beginning with '_' gives WBEM_E_INVALID_PARAMETER");
+    disp_callo(cprops, L"Add", &hr, 2, v_str(L"Trail_"), v_i4(CIM_T_STRING));
+    check_hr(hr, WBEM_E_INVALID_PARAMETER_, "put: a property name ending with '_' gives WBEM_E_INVALID_PARAMETER");
+    disp_callo(cprops, L"Add", &hr, 2, v_str(L"Name"), v_i4(CIM_T_UINT32));
+    check_hr(hr, WBEM_E_TYPE_MISMATCH_, "put: a property redeclared with another type gives WBEM_E_TYPE_MISMATCH");
+    disp_get_long(cprops, L"Count", &n);
+    check_long(n, 1, "put: the refused Adds added nothing");
+}
+
 #define BOTH(fn) \
     static void fn##_sync(void) { fn(0); } \
     static void fn##_async(void) { fn(1); }
 BOTH(create_or_update) BOTH(update_only) BOTH(create_only) BOTH(null_key) BOTH(unknown_class)
-BOTH(bad_flags) BOTH(accepted_flags) BOTH(put_path)
+BOTH(bad_flags) BOTH(accepted_flags) BOTH(put_path) BOTH(class_modes) BOTH(keyless) BOTH(same_keys)
 
 const test_case suite_put[] = {
     { "put: CreateOrUpdate", create_or_update_sync },
@@ -177,6 +295,10 @@ const test_case suite_put[] = {
     { "put: contradictory and unknown flags", bad_flags_sync },
     { "put: UseAmendedQualifiers, ReturnImmediately, SendStatus accepted", accepted_flags_sync },
     { "put: Put_ returns the path", put_path_sync },
+    { "put: SafeMode and ForceMode on an instance", class_modes_sync },
+    { "put: keyless class", keyless_sync },
+    { "put: same keys in another class of the hierarchy", same_keys_sync },
+    { "put: Properties_.Add on an instance, property names and types", instance_properties },
     { "putasync: CreateOrUpdate", create_or_update_async },
     { "putasync: UpdateOnly", update_only_async },
     { "putasync: CreateOnly", create_only_async },
@@ -185,5 +307,8 @@ const test_case suite_put[] = {
     { "putasync: contradictory and unknown flags", bad_flags_async },
     { "putasync: UseAmendedQualifiers, ReturnImmediately, SendStatus accepted", accepted_flags_async },
     { "putasync: OnObjectPut gets the path", put_path_async },
+    { "putasync: SafeMode and ForceMode on an instance", class_modes_async },
+    { "putasync: keyless class", keyless_async },
+    { "putasync: same keys in another class of the hierarchy", same_keys_async },
     { NULL, NULL },
 };

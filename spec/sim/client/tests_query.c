@@ -85,12 +85,24 @@ static void exec_query(void)
     disp_get_long(set, L"Count", &n);
     check_long(n, 0, "query: a WHERE that matches nothing returns an empty set");
 
+    set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"SELECT * FROM SimT_Base WHERE Name <> 'b'"));
+    static const WCHAR *const not_b[] = { L"a", L"k" };
+    got = enum_objects(set, items, 8, &hr);
+    ok(SUCCEEDED(hr) && names_are(items, got, not_b, 2), "query: WHERE K <> 'v' returns the others");
+    set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"SELECT * FROM SimT_Base WHERE Name != 'a'"));
+    static const WCHAR *const not_a[] = { L"b", L"k" };
+    got = enum_objects(set, items, 8, &hr);
+    ok(SUCCEEDED(hr) && names_are(items, got, not_a, 2), "query: WHERE K != 'v' returns the others");
+
     /* with iFlags 0 (wbemFlagReturnWhenComplete) the call is synchronous and the
      * error comes from ExecQuery itself; a semisynchronous implementation may report
      * it when the set is first used, so both places are looked at */
     set = disp_callo(svc, L"ExecQuery", &hr, 3, v_str(L"SELEKT * FRUM SimT_Base"), v_str(L"WQL"), v_i4(0));
     if (SUCCEEDED(hr)) hr = disp_get_long(set, L"Count", &n);
     check_hr(hr, WBEM_E_INVALID_QUERY_, "query: a query that does not parse gives WBEM_E_INVALID_QUERY");
+    set = disp_callo(svc, L"ExecQuery", &hr, 3, v_str(L"SELECT * FROM SimT_Base"), v_str(L"SQL"), v_i4(0));
+    if (SUCCEEDED(hr)) hr = disp_get_long(set, L"Count", &n);
+    check_hr(hr, WBEM_E_INVALID_QUERY_TYPE_, "query: a query language other than WQL gives WBEM_E_INVALID_QUERY_TYPE");
     set = disp_callo(svc, L"ExecQuery", &hr, 3, v_str(L"SELECT * FROM SimT_NoSuch"), v_str(L"WQL"), v_i4(0));
     if (SUCCEEDED(hr)) hr = disp_get_long(set, L"Count", &n);
     check_hr(hr, WBEM_E_INVALID_CLASS_, "query: a query of an unknown class gives WBEM_E_INVALID_CLASS");

@@ -46,6 +46,25 @@ static void get_empty(void)
     check_long(n, 0, "get: the new class of Get(\"\") has no properties");
 }
 
+/* SWbemServices.Get's errors: wbemErrNotFound "The requested object could not be found",
+ * wbemErrInvalidObjectPath "The specified path was not valid"; an instance of a class
+ * that does not exist: WBEM_E_INVALID_CLASS. */
+static void get_errors(void)
+{
+    HRESULT hr;
+    IDispatch *svc = sim_connect(L"root\\default", &hr);
+    make_class(svc, L"SimT_Thing", NULL, "Name:string:key,Size:uint32");
+    make_instance(svc, L"SimT_Thing", L"Name", L"a");
+    disp_callo(svc, L"Get", &hr, 1, v_str(L"SimT_Thing.Name=\"b\""));
+    check_hr(hr, WBEM_E_NOT_FOUND_, "get: Get of a missing instance gives WBEM_E_NOT_FOUND");
+    disp_callo(svc, L"Get", &hr, 1, v_str(L"SimT_NoSuchClass.Name=\"a\""));
+    check_hr(hr, WBEM_E_INVALID_CLASS_, "get: Get of an instance of an unknown class gives WBEM_E_INVALID_CLASS");
+    disp_callo(svc, L"Get", &hr, 1, v_str(L"SimT_Thing.Size=1"));
+    check_hr(hr, WBEM_E_INVALID_OBJECT_PATH_, "get: a path whose key name is not a key gives WBEM_E_INVALID_OBJECT_PATH");
+    disp_callo(svc, L"Get", &hr, 1, v_str(L"SimT_Thing.Name=\"a\",Other=\"b\""));
+    check_hr(hr, WBEM_E_INVALID_OBJECT_PATH_, "get: a path with a key the class lacks gives WBEM_E_INVALID_OBJECT_PATH");
+}
+
 /* ---- Properties_ ---- */
 static int has_name(IDispatch **items, int n, const WCHAR *name)
 {
@@ -279,6 +298,7 @@ static void object_text(void)
 const test_case suite_schema[] = {
     { "get: Get of a class", get_class },
     { "get: Get of nothing or \"\" gives a new class", get_empty },
+    { "get: Get errors", get_errors },
     { "properties: Properties_ Add/Item/Remove/Count/_NewEnum", properties },
     { "qualifiers: Qualifiers_ key and Description", qualifiers },
     { "spawn: SpawnInstance_", spawn_instance },
