@@ -141,11 +141,26 @@ static BOOL inst_matches_path(sim_ns *ns, const sim_data *inst, const sim_path *
 /* Same keys in the same class hierarchy: the same object to WMI. A put of an instance of a
 ** sibling class with those keys replaces the other ("Changing the Inheritance of an
 ** Instance": "If you do, you implicitly delete the original ManualService instance."). */
-static BOOL same_instance(sim_ns *ns, const sim_data *a, const sim_data *b)
+static const WCHAR *key_origin(const sim_data *d)
 {
   int i;
-  if (!derives(ns, a->cls, b->cls) && !derives(ns, b->cls, a->cls)) return FALSE;
-  if (data_is_singleton(a) || data_is_singleton(b)) return data_is_singleton(a) && data_is_singleton(b);
+  for (i = 0; i < d->n; i++)
+    if (prop_is_key(&d->props[i])) return d->props[i].origin ? d->props[i].origin : d->cls;
+  return NULL;
+}
+
+static BOOL same_instance(sim_ns *ns, const sim_data *a, const sim_data *b)
+{
+  const WCHAR *oa, *ob;
+  int i;
+  if (data_is_singleton(a) || data_is_singleton(b))
+    return data_is_singleton(a) && data_is_singleton(b) &&
+           (derives(ns, a->cls, b->cls) || derives(ns, b->cls, a->cls));
+  /* the hierarchy that matters is that of the class declaring the keys: siblings
+  ** (ManualService, AutoService) share it as much as a parent and its child do */
+  oa = key_origin(a);
+  ob = key_origin(b);
+  if (!oa || !ob || _wcsicmp(oa, ob) != 0) return FALSE;
   for (i = 0; i < a->n; i++) {
     const sim_prop *ka = &a->props[i], *kb;
     WCHAR *t;
@@ -462,7 +477,11 @@ static HRESULT rebuild_child(const sim_data *parent, const sim_data *child, BOOL
     sim_qual *inh;
     if (!q->local) continue;
     inh = quals_find(&n->quals, q->name);
-    if (inh && VarCmp((VARIANT *)&inh->value, (VARIANT *)&q->value, LOCALE_INVARIANT, 0) != VARCMP_EQ) {
+    /* only a qualifier the parent marks not overridable is a conflict
+    ** (WBEM_E_UPDATE_OVERRIDE_NOT_ALLOWED: "an attempt was made to override a qualifier
+    ** that cannot be overridden"); an overridable one keeps the child's value */
+    if (inh && (inh->flavor & WBEM_FLAVOR_NOT_OVERRIDABLE) &&
+        VarCmp((VARIANT *)&inh->value, (VARIANT *)&q->value, LOCALE_INVARIANT, 0) != VARCMP_EQ) {
       if (!force) {
         data_free(n);
         return (HRESULT)WBEM_E_UPDATE_OVERRIDE_NOT_ALLOWED;

@@ -120,7 +120,7 @@ static HRESULT WINAPI services_InstancesOf(ISWbemServicesEx *iface, BSTR cls, LO
   HRESULT hr = sim_begin_operation(ctx);
   *out = NULL;
   if (SUCCEEDED(hr)) hr = repo_instances(s->ns, cls, (flags & QUERY_FLAG_SHALLOW) != 0, &items, &n);
-  if (FAILED(hr)) return sim_fail(hr, L"InstancesOf", cls);
+  if (FAILED(hr)) return sim_fail(hr, L"CreateInstanceEnum", cls);
   return objset_create(items, n, out);
 }
 
