@@ -38,7 +38,7 @@ WCHAR *sim_strcat3(const WCHAR *a, const WCHAR *b, const WCHAR *c)
   return r;
 }
 
-static void *grow(void *v, int *cap, int need, size_t size)
+void *sim_grow(void *v, int *cap, int need, size_t size)
 {
   if (need <= *cap) return v;
   {
@@ -66,7 +66,7 @@ HRESULT quals_set(sim_quals *q, const WCHAR *name, const VARIANT *v, LONG flavor
 {
   sim_qual *e = quals_find(q, name);
   if (!e) {
-    sim_qual *nv = grow(q->v, &q->cap, q->n + 1, sizeof *nv);
+    sim_qual *nv = sim_grow(q->v, &q->cap, q->n + 1, sizeof *nv);
     if (!nv) return E_OUTOFMEMORY;
     q->v = nv;
     e = &q->v[q->n];
@@ -187,7 +187,7 @@ sim_prop *data_add_prop(sim_data *d, const WCHAR *name, CIMTYPE type, const WCHA
 {
   sim_prop *p = data_prop(d, name), *nv;
   if (p) return p;
-  nv = grow(d->props, &d->cap, d->n + 1, sizeof *nv);
+  nv = sim_grow(d->props, &d->cap, d->n + 1, sizeof *nv);
   if (!nv) return NULL;
   d->props = nv;
   p = &d->props[d->n];

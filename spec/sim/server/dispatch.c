@@ -45,6 +45,17 @@ static ITypeInfo *cache_find(REFIID iid)
   return NULL;
 }
 
+/* The type information cached for iid (AddRef'd) or NULL, read under the shared lock. */
+static ITypeInfo *cache_get(REFIID iid)
+{
+  ITypeInfo *ti;
+  AcquireSRWLockShared(&cache_lock);
+  ti = cache_find(iid);
+  if (ti) ITypeInfo_AddRef(ti);
+  ReleaseSRWLockShared(&cache_lock);
+  return ti;
+}
+
 /* Called with the lock held exclusively; the cache keeps its reference for the process. */
 static void cache_add(REFIID iid, ITypeInfo *ti)
 {
@@ -61,15 +72,7 @@ HRESULT sim_typeinfo(REFIID riid, ITypeInfo **ti)
   const IID *iid = base_iid(riid);
   ITypeInfo *found;
   HRESULT hr = S_OK;
-  *ti = NULL;
-  AcquireSRWLockShared(&cache_lock);
-  found = cache_find(iid);
-  if (found) ITypeInfo_AddRef(found);
-  ReleaseSRWLockShared(&cache_lock);
-  if (found) {
-    *ti = found;
-    return S_OK;
-  }
+  if ((*ti = cache_get(iid))) return S_OK;
   AcquireSRWLockExclusive(&cache_lock);
   found = cache_find(iid);
   if (!found) {
@@ -293,15 +296,7 @@ HRESULT sim_build_typeinfo(REFIID iid, const WCHAR *name, const sim_member *m, U
   HRESULT hr;
   UINT i;
 
-  *out = NULL;
-  AcquireSRWLockShared(&cache_lock);
-  ti = cache_find(iid);
-  if (ti) ITypeInfo_AddRef(ti);
-  ReleaseSRWLockShared(&cache_lock);
-  if (ti) {
-    *out = ti;
-    return S_OK;
-  }
+  if ((*out = cache_get(iid))) return S_OK;
 
   hr = CreateTypeLib2(SYS_WIN64, L"wbemsim_private.tlb", &lib);
   if (SUCCEEDED(hr)) hr = ICreateTypeLib2_CreateTypeInfo(lib, (LPOLESTR)name, TKIND_DISPATCH, &cti);

@@ -1,6 +1,7 @@
 /*
 ** enumvar.c: IEnumVARIANT over a snapshot of values, what every _NewEnum of the simulator
-** returns (object sets, property, qualifier and named value sets).
+** returns (object sets, property, qualifier and named value sets), and the making of that
+** snapshot, which those _NewEnums share.
 */
 #include <stdlib.h>
 #include "wbemsim.h"
@@ -126,4 +127,49 @@ HRESULT enumvar_create(VARIANT *items, ULONG n, IEnumVARIANT **out)
   sim_live_add();
   *out = &e->IEnumVARIANT_iface;
   return S_OK;
+}
+
+HRESULT enumvar_collect(int n, enumvar_make make, void *ctx, IUnknown **out)
+{
+  VARIANT *items = calloc((size_t)(n ? n : 1), sizeof *items);
+  IEnumVARIANT *e;
+  HRESULT hr = items ? S_OK : E_OUTOFMEMORY;
+  int i;
+  *out = NULL;
+  for (i = 0; SUCCEEDED(hr) && i < n; i++) {
+    IDispatch *d;
+    if (SUCCEEDED(hr = make(ctx, i, &d))) {
+      V_VT(&items[i]) = VT_DISPATCH;
+      V_DISPATCH(&items[i]) = d;
+    }
+  }
+  if (FAILED(hr)) {
+    for (i = 0; items && i < n; i++) VariantClear(&items[i]);
+    free(items);
+    return hr;
+  }
+  hr = enumvar_create(items, (ULONG)n, &e);
+  *out = (IUnknown *)e;
+  return hr;
+}
+
+typedef struct named { WCHAR **names; enumvar_make_named make; void *ctx; } named;
+
+static HRESULT make_named(void *ctx, int i, IDispatch **out)
+{
+  named *c = ctx;
+  return c->make(c->ctx, c->names[i], out);
+}
+
+HRESULT enumvar_of_names(WCHAR **names, int n, enumvar_make_named make, void *ctx, IUnknown **out)
+{
+  named c = { names, make, ctx };
+  HRESULT hr;
+  int i;
+  *out = NULL;
+  if (!names) return E_OUTOFMEMORY;
+  hr = enumvar_collect(n, make_named, &c, out);
+  for (i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return hr;
 }

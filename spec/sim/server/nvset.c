@@ -55,17 +55,13 @@ static HRESULT set_value(sim_nvset *s, const WCHAR *name, const VARIANT *value)
   if (FAILED(hr = VariantCopyInd(&copy, (VARIANT *)value))) return hr;
   EnterCriticalSection(&s->cs);
   e = find(s, name);
-  if (!e && s->n == s->cap) {
-    int cap = s->cap ? s->cap * 2 : 8;
-    sim_nv *nv = realloc(s->v, (size_t)cap * sizeof *nv);
-    if (nv) {
-      s->v = nv;
-      s->cap = cap;
+  if (!e) {
+    sim_nv *nv = sim_grow(s->v, &s->cap, s->n + 1, sizeof *nv);
+    if (nv) s->v = nv;
+    if (nv && (s->v[s->n].name = sim_strdup(name))) {
+      e = &s->v[s->n++];
+      VariantInit(&e->value);
     }
-  }
-  if (!e && s->n < s->cap && (s->v[s->n].name = sim_strdup(name))) {
-    e = &s->v[s->n++];
-    VariantInit(&e->value);
   }
   if (e) {
     VariantClear(&e->value);
@@ -121,36 +117,25 @@ static ULONG WINAPI nvset_Release(ISWbemNamedValueSet *iface)
 
 SIM_DISPATCH(nvset, ISWbemNamedValueSet, &IID_ISWbemNamedValueSet, L"SWbemNamedValueSet", impl_from_ISWbemNamedValueSet)
 
+static HRESULT enum_namedvalue(void *set, const WCHAR *name, IDispatch **out)
+{
+  ISWbemNamedValue *nv;
+  HRESULT hr = namedvalue_create(set, name, &nv);
+  *out = (IDispatch *)nv;
+  return hr;
+}
+
 static HRESULT WINAPI nvset_get__NewEnum(ISWbemNamedValueSet *iface, IUnknown **out)
 {
   sim_nvset *s = impl_from_ISWbemNamedValueSet(iface);
   WCHAR **names;
-  VARIANT *items;
   int i, n;
-  HRESULT hr = S_OK;
-  *out = NULL;
   EnterCriticalSection(&s->cs);
   n = s->n;
   names = calloc((size_t)(n ? n : 1), sizeof *names);
   for (i = 0; names && i < n; i++) names[i] = sim_strdup(s->v[i].name);
   LeaveCriticalSection(&s->cs);
-  items = calloc((size_t)(n ? n : 1), sizeof *items);
-  if (!names || !items) hr = E_OUTOFMEMORY;
-  for (i = 0; SUCCEEDED(hr) && i < n; i++) {
-    ISWbemNamedValue *nv;
-    if (SUCCEEDED(hr = namedvalue_create(s, names[i], &nv))) {
-      V_VT(&items[i]) = VT_DISPATCH;
-      V_DISPATCH(&items[i]) = (IDispatch *)nv;
-    }
-  }
-  for (i = 0; names && i < n; i++) free(names[i]);
-  free(names);
-  if (FAILED(hr)) {
-    for (i = 0; items && i < n; i++) VariantClear(&items[i]);
-    free(items);
-    return hr;
-  }
-  return enumvar_create(items, (ULONG)n, (IEnumVARIANT **)out);
+  return enumvar_of_names(names, n, enum_namedvalue, s, out);
 }
 
 static HRESULT WINAPI nvset_Item(ISWbemNamedValueSet *iface, BSTR name, LONG flags, ISWbemNamedValue **out)

@@ -47,15 +47,19 @@ static sim_object *from_dispatch(IDispatch *disp)
   return NULL;
 }
 
-sim_data *object_snapshot(IDispatch *disp)
+static sim_data *snapshot(sim_object *o)
 {
-  sim_object *o = from_dispatch(disp);
   sim_data *d;
-  if (!o) return NULL;
   object_lock();
   d = data_clone(o->data);
   object_unlock();
   return d;
+}
+
+sim_data *object_snapshot(IDispatch *disp)
+{
+  sim_object *o = from_dispatch(disp);
+  return o ? snapshot(o) : NULL;
 }
 
 void object_count(IDispatch *disp, BOOL counted)
@@ -64,15 +68,6 @@ void object_count(IDispatch *disp, BOOL counted)
   if (!o) return;
   if (counted && !InterlockedExchange(&o->counted, 1)) sim_live_add();
   if (!counted && InterlockedExchange(&o->counted, 0)) sim_live_sub();
-}
-
-static sim_data *snapshot(sim_object *o)
-{
-  sim_data *d;
-  object_lock();
-  d = data_clone(o->data);
-  object_unlock();
-  return d;
 }
 
 static HRESULT WINAPI object_QueryInterface(ISWbemObjectEx *iface, REFIID riid, void **out)
@@ -141,15 +136,9 @@ static HRESULT WINAPI object_GetIDsOfNames(ISWbemObjectEx *iface, REFIID riid, L
     for (i = 0; i < o->nnames; i++)
       if (_wcsicmp(o->names[i], p->name) == 0) break;
     if (i == o->nnames) {
-      if (o->nnames == o->capnames) {
-        int cap = o->capnames ? o->capnames * 2 : 8;
-        WCHAR **nv = realloc(o->names, (size_t)cap * sizeof *nv);
-        if (nv) {
-          o->names = nv;
-          o->capnames = cap;
-        }
-      }
-      if (o->nnames < o->capnames && (o->names[i] = sim_strdup(p->name))) o->nnames++;
+      WCHAR **nv = sim_grow(o->names, &o->capnames, o->nnames + 1, sizeof *nv);
+      if (nv) o->names = nv;
+      if (nv && (o->names[i] = sim_strdup(p->name))) o->nnames++;
       else i = -1;
     }
     if (i >= 0) {

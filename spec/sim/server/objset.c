@@ -58,26 +58,18 @@ static HRESULT new_object(const sim_data *d, ISWbemObject **out)
   return object_create(c, FALSE, (IDispatch **)out);
 }
 
+static HRESULT enum_object(void *set, int i, IDispatch **out)
+{
+  ISWbemObject *o = NULL;
+  HRESULT hr = new_object(((sim_objset *)set)->items[i], &o);
+  *out = (IDispatch *)o;
+  return hr;
+}
+
 static HRESULT WINAPI objset_get__NewEnum(ISWbemObjectSet *iface, IUnknown **out)
 {
   sim_objset *s = impl_from_ISWbemObjectSet(iface);
-  VARIANT *items = calloc((size_t)(s->n ? s->n : 1), sizeof *items);
-  HRESULT hr = items ? S_OK : E_OUTOFMEMORY;
-  int i;
-  *out = NULL;
-  for (i = 0; SUCCEEDED(hr) && i < s->n; i++) {
-    ISWbemObject *o;
-    if (SUCCEEDED(hr = new_object(s->items[i], &o))) {
-      V_VT(&items[i]) = VT_DISPATCH;
-      V_DISPATCH(&items[i]) = (IDispatch *)o;
-    }
-  }
-  if (FAILED(hr)) {
-    for (i = 0; items && i < s->n; i++) VariantClear(&items[i]);
-    free(items);
-    return hr;
-  }
-  return enumvar_create(items, (ULONG)s->n, (IEnumVARIANT **)out);
+  return enumvar_collect(s->n, enum_object, s, out);
 }
 
 static HRESULT WINAPI objset_Item(ISWbemObjectSet *iface, BSTR path, LONG flags, ISWbemObject **out)

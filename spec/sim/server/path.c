@@ -240,94 +240,50 @@ HRESULT data_to_path(const sim_data *d, sim_path *p)
   return S_OK;
 }
 
-/* A growing string. */
-typedef struct sbuf { WCHAR *s; size_t n, cap; BOOL failed; } sbuf;
-
-static void sb_add(sbuf *b, const WCHAR *s, size_t n)
+static void key_value(sim_strbuf *b, const sim_key *k)
 {
-  if (b->failed) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    WCHAR *ns;
-    while (cap < b->n + n + 1) cap *= 2;
-    ns = realloc(b->s, cap * sizeof(WCHAR));
-    if (!ns) {
-      b->failed = TRUE;
-      return;
-    }
-    b->s = ns;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, n * sizeof(WCHAR));
-  b->n += n;
-  b->s[b->n] = 0;
-}
-
-static void sb_str(sbuf *b, const WCHAR *s) { if (s) sb_add(b, s, wcslen(s)); }
-
-static void sb_value(sbuf *b, const sim_key *k)
-{
-  const WCHAR *c;
-  if (!k->quoted) {
-    sb_str(b, k->text);
-    return;
-  }
-  sb_add(b, L"\"", 1);
-  for (c = k->text; *c; c++) {
-    if (*c == L'"' || *c == L'\\') sb_add(b, L"\\", 1);
-    sb_add(b, c, 1);
-  }
-  sb_add(b, L"\"", 1);
-}
-
-static WCHAR *sb_done(sbuf *b)
-{
-  if (b->failed) {
-    free(b->s);
-    return NULL;
-  }
-  if (!b->s) return sim_strdup(L"");
-  return b->s;
+  if (k->quoted) strbuf_quoted(b, k->text);
+  else strbuf_str(b, k->text);
 }
 
 WCHAR *path_relpath(const sim_path *p)
 {
-  sbuf b = { NULL, 0, 0, FALSE };
+  sim_strbuf b = { NULL, 0, 0, FALSE };
   int i;
   if (!p->cls) return sim_strdup(L"");
   for (i = 0; i < p->nkeys; i++)
     if (!p->keys[i].text) return sim_strdup(L"");     /* a key still null: no path yet */
-  sb_str(&b, p->cls);
-  if (p->singleton) sb_str(&b, L"=@");
+  strbuf_str(&b, p->cls);
+  if (p->singleton) strbuf_str(&b, L"=@");
   else if (p->nkeys == 1 && !p->keys[0].name) {
-    sb_str(&b, L"=");
-    sb_value(&b, &p->keys[0]);
+    strbuf_str(&b, L"=");
+    key_value(&b, &p->keys[0]);
   }
   else {
     for (i = 0; i < p->nkeys; i++) {
-      sb_str(&b, i ? L"," : L".");
-      sb_str(&b, p->keys[i].name);
-      sb_str(&b, L"=");
-      sb_value(&b, &p->keys[i]);
+      strbuf_str(&b, i ? L"," : L".");
+      strbuf_str(&b, p->keys[i].name);
+      strbuf_str(&b, L"=");
+      key_value(&b, &p->keys[i]);
     }
   }
-  return sb_done(&b);
+  return strbuf_done(&b);
 }
 
 WCHAR *path_full(const sim_path *p)
 {
-  sbuf b = { NULL, 0, 0, FALSE };
+  sim_strbuf b = { NULL, 0, 0, FALSE };
   WCHAR *rel = path_relpath(p);
   if (!rel) return NULL;
   if (!*rel && p->cls) return rel;          /* incomplete instance */
-  sb_str(&b, L"\\\\");
-  sb_str(&b, p->server && wcscmp(p->server, L".") ? p->server : sim_server_name());
-  sb_str(&b, L"\\");
-  sb_str(&b, p->ns ? p->ns : L"root\\cimv2");
+  strbuf_str(&b, L"\\\\");
+  strbuf_str(&b, p->server && wcscmp(p->server, L".") ? p->server : sim_server_name());
+  strbuf_str(&b, L"\\");
+  strbuf_str(&b, p->ns ? p->ns : L"root\\cimv2");
   if (*rel) {
-    sb_str(&b, L":");
-    sb_str(&b, rel);
+    strbuf_str(&b, L":");
+    strbuf_str(&b, rel);
   }
   free(rel);
-  return sb_done(&b);
+  return strbuf_done(&b);
 }

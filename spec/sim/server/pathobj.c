@@ -4,6 +4,7 @@
 ** object's data at every read, so it follows key changes; only Class can be set, and only
 ** on a class, which is how a new class gets its name: "Path_.Class = ...").
 */
+#include <stddef.h>
 #include <stdlib.h>
 #include "wbemsim.h"
 
@@ -152,14 +153,20 @@ static HRESULT WINAPI path_put_RelPath(ISWbemObjectPath *iface, BSTR text)
   return S_OK;
 }
 
-static HRESULT WINAPI path_get_Server(ISWbemObjectPath *iface, BSTR *out)
+/* Server, Namespace or Class (the member of sim_path at offset) as it is now; "" for none. */
+static HRESULT get_part(ISWbemObjectPath *iface, size_t offset, BSTR *out)
 {
   sim_path p;
   HRESULT hr = current(impl_from_ISWbemObjectPath(iface), &p, NULL);
   if (FAILED(hr)) return hr;
-  hr = ret_string(p.server, out);
+  hr = ret_string(*(WCHAR **)((char *)&p + offset), out);
   path_free(&p);
   return hr;
+}
+
+static HRESULT WINAPI path_get_Server(ISWbemObjectPath *iface, BSTR *out)
+{
+  return get_part(iface, offsetof(sim_path, server), out);
 }
 
 static HRESULT set_part(sim_pathobj *po, WCHAR **part, const WCHAR *value)
@@ -183,12 +190,7 @@ static HRESULT WINAPI path_put_Server(ISWbemObjectPath *iface, BSTR value)
 
 static HRESULT WINAPI path_get_Namespace(ISWbemObjectPath *iface, BSTR *out)
 {
-  sim_path p;
-  HRESULT hr = current(impl_from_ISWbemObjectPath(iface), &p, NULL);
-  if (FAILED(hr)) return hr;
-  hr = ret_string(p.ns, out);
-  path_free(&p);
-  return hr;
+  return get_part(iface, offsetof(sim_path, ns), out);
 }
 
 static HRESULT WINAPI path_put_Namespace(ISWbemObjectPath *iface, BSTR value)
@@ -225,12 +227,7 @@ static HRESULT WINAPI path_put_DisplayName(ISWbemObjectPath *iface, BSTR value)
 
 static HRESULT WINAPI path_get_Class(ISWbemObjectPath *iface, BSTR *out)
 {
-  sim_path p;
-  HRESULT hr = current(impl_from_ISWbemObjectPath(iface), &p, NULL);
-  if (FAILED(hr)) return hr;
-  hr = ret_string(p.cls, out);
-  path_free(&p);
-  return hr;
+  return get_part(iface, offsetof(sim_path, cls), out);
 }
 
 static HRESULT WINAPI path_put_Class(ISWbemObjectPath *iface, BSTR value)

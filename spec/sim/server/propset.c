@@ -71,37 +71,27 @@ static ULONG WINAPI propset_Release(ISWbemPropertySet *iface)
 
 SIM_DISPATCH(propset, ISWbemPropertySet, &IID_ISWbemPropertySet, L"SWbemPropertySet", impl_from_ISWbemPropertySet)
 
+static HRESULT enum_property(void *obj, const WCHAR *name, IDispatch **out)
+{
+  ISWbemProperty *p;
+  HRESULT hr = property_create(obj, name, &p);
+  *out = (IDispatch *)p;
+  return hr;
+}
+
 static HRESULT WINAPI propset_get__NewEnum(ISWbemPropertySet *iface, IUnknown **out)
 {
   sim_propset *s = impl_from_ISWbemPropertySet(iface);
-  VARIANT *items;
+  const sim_data *d;
   WCHAR **names;
   int i, n;
-  HRESULT hr = S_OK;
-  *out = NULL;
   object_lock();
-  n = object_data(s->obj)->n;
+  d = object_data(s->obj);
+  n = d->n;
   names = calloc((size_t)(n ? n : 1), sizeof *names);
-  for (i = 0; names && i < n; i++) names[i] = sim_strdup(object_data(s->obj)->props[i].name);
+  for (i = 0; names && i < n; i++) names[i] = sim_strdup(d->props[i].name);
   object_unlock();
-  items = calloc((size_t)(n ? n : 1), sizeof *items);
-  if (!names || !items) hr = E_OUTOFMEMORY;
-  for (i = 0; SUCCEEDED(hr) && i < n; i++) {
-    ISWbemProperty *p;
-    hr = property_create(s->obj, names[i], &p);
-    if (SUCCEEDED(hr)) {
-      V_VT(&items[i]) = VT_DISPATCH;
-      V_DISPATCH(&items[i]) = (IDispatch *)p;
-    }
-  }
-  for (i = 0; names && i < n; i++) free(names[i]);
-  free(names);
-  if (FAILED(hr)) {
-    for (i = 0; items && i < n; i++) VariantClear(&items[i]);
-    free(items);
-    return hr;
-  }
-  return enumvar_create(items, (ULONG)n, (IEnumVARIANT **)out);
+  return enumvar_of_names(names, n, enum_property, s->obj, out);
 }
 
 static HRESULT WINAPI propset_Item(ISWbemPropertySet *iface, BSTR name, LONG flags, ISWbemProperty **out)

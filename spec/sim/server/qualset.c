@@ -95,36 +95,25 @@ static ULONG WINAPI qualset_Release(ISWbemQualifierSet *iface)
 
 SIM_DISPATCH(qualset, ISWbemQualifierSet, &IID_ISWbemQualifierSet, L"SWbemQualifierSet", impl_from_ISWbemQualifierSet)
 
+static HRESULT enum_qualifier(void *set, const WCHAR *name, IDispatch **out)
+{
+  sim_qualset *s = set;
+  ISWbemQualifier *q;
+  HRESULT hr = qualifier_create(s->obj, s->prop, name, &q);
+  *out = (IDispatch *)q;
+  return hr;
+}
+
 static HRESULT WINAPI qualset_get__NewEnum(ISWbemQualifierSet *iface, IUnknown **out)
 {
   sim_qualset *s = impl_from_ISWbemQualifierSet(iface);
   sim_quals *q = locked_quals(s->obj, s->prop);
-  WCHAR **names = NULL;
-  VARIANT *items = NULL;
+  WCHAR **names;
   int i, n = q ? q->n : 0;
-  HRESULT hr = S_OK;
-  *out = NULL;
   names = calloc((size_t)(n ? n : 1), sizeof *names);
   for (i = 0; names && i < n; i++) names[i] = sim_strdup(q->v[i].name);
   object_unlock();
-  items = calloc((size_t)(n ? n : 1), sizeof *items);
-  if (!names || !items) hr = E_OUTOFMEMORY;
-  for (i = 0; SUCCEEDED(hr) && i < n; i++) {
-    ISWbemQualifier *qu;
-    hr = qualifier_create(s->obj, s->prop, names[i], &qu);
-    if (SUCCEEDED(hr)) {
-      V_VT(&items[i]) = VT_DISPATCH;
-      V_DISPATCH(&items[i]) = (IDispatch *)qu;
-    }
-  }
-  for (i = 0; names && i < n; i++) free(names[i]);
-  free(names);
-  if (FAILED(hr)) {
-    for (i = 0; items && i < n; i++) VariantClear(&items[i]);
-    free(items);
-    return hr;
-  }
-  return enumvar_create(items, (ULONG)n, (IEnumVARIANT **)out);
+  return enumvar_of_names(names, n, enum_qualifier, s, out);
 }
 
 static HRESULT WINAPI qualset_Item(ISWbemQualifierSet *iface, BSTR name, LONG flags, ISWbemQualifier **out)
@@ -440,11 +429,8 @@ SIM_DISPATCH(methodset, ISWbemMethodSet, &IID_ISWbemMethodSet, L"SWbemMethodSet"
 
 static HRESULT WINAPI methodset_get__NewEnum(ISWbemMethodSet *iface, IUnknown **out)
 {
-  VARIANT *none = calloc(1, sizeof *none);
   (void)iface;
-  *out = NULL;
-  if (!none) return E_OUTOFMEMORY;
-  return enumvar_create(none, 0, (IEnumVARIANT **)out);
+  return enumvar_collect(0, NULL, NULL, out);     /* no methods: nothing is made */
 }
 
 static HRESULT WINAPI methodset_Item(ISWbemMethodSet *iface, BSTR name, LONG flags, ISWbemMethod **out)

@@ -62,13 +62,9 @@ const WCHAR *repo_namespace(const WCHAR *name)
 
 static BOOL push(sim_data ***v, int *n, int *cap, sim_data *d)
 {
-  if (*n == *cap) {
-    int ncap = *cap ? *cap * 2 : 16;
-    sim_data **nv = realloc(*v, (size_t)ncap * sizeof *nv);
-    if (!nv) return FALSE;
-    *v = nv;
-    *cap = ncap;
-  }
+  sim_data **nv = sim_grow(*v, cap, *n + 1, sizeof *nv);
+  if (!nv) return FALSE;
+  *v = nv;
   (*v)[(*n)++] = d;
   return TRUE;
 }
@@ -202,34 +198,46 @@ static HRESULT check_path_keys(const sim_data *cls, const sim_path *p)
   return S_OK;
 }
 
+/* What a path names, for Get and Delete alike, the lock held: the namespace (the path's own,
+** or nsname), and the class (*at -1) or the instance (*at its index in ns->insts). A path
+** without a class is invalid; an absent class is not found, but for an instance path it is
+** an invalid class; key names that are not the class's make an invalid path. */
+static HRESULT find_path(const WCHAR *nsname, const sim_path *p, sim_ns **ns, sim_data **found, int *at)
+{
+  sim_data *cls;
+  HRESULT hr;
+  int i;
+  if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  *ns = find_ns(p->ns ? p->ns : nsname);
+  if (!*ns) return (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  if (!(cls = find_class(*ns, p->cls)))
+    return path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
+  if (path_is_class(p)) {
+    *found = cls;
+    *at = -1;
+    return S_OK;
+  }
+  if (FAILED(hr = check_path_keys(cls, p))) return hr;
+  for (i = 0; i < (*ns)->ninsts; i++)
+    if (inst_matches_path(*ns, (*ns)->insts[i], p)) {
+      *found = (*ns)->insts[i];
+      *at = i;
+      return S_OK;
+    }
+  return (HRESULT)WBEM_E_NOT_FOUND;
+}
+
 /* ---- reading ---- */
 
 HRESULT repo_get(const WCHAR *nsname, const sim_path *p, sim_data **out)
 {
   sim_ns *ns;
-  sim_data *cls;
-  HRESULT hr = (HRESULT)WBEM_E_NOT_FOUND;
-  int i;
+  sim_data *found;
+  HRESULT hr;
+  int at;
   *out = NULL;
-  if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
   lock();
-  ns = find_ns(p->ns ? p->ns : nsname);
-  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
-  else if (!(cls = find_class(ns, p->cls)))
-    hr = path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
-  else if (path_is_class(p)) {
-    *out = data_clone(cls);
-    hr = *out ? S_OK : E_OUTOFMEMORY;
-  }
-  else if (SUCCEEDED(hr = check_path_keys(cls, p))) {
-    hr = (HRESULT)WBEM_E_NOT_FOUND;
-    for (i = 0; i < ns->ninsts; i++)
-      if (inst_matches_path(ns, ns->insts[i], p)) {
-        *out = data_clone(ns->insts[i]);
-        hr = *out ? S_OK : E_OUTOFMEMORY;
-        break;
-      }
-  }
+  if (SUCCEEDED(hr = find_path(nsname, p, &ns, &found, &at))) hr = (*out = data_clone(found)) ? S_OK : E_OUTOFMEMORY;
   unlock();
   return hr;
 }
@@ -654,27 +662,13 @@ static void delete_class(sim_ns *ns, const WCHAR *name)
 HRESULT repo_delete(const WCHAR *nsname, const sim_path *p)
 {
   sim_ns *ns;
-  sim_data *cls;
-  HRESULT hr = (HRESULT)WBEM_E_NOT_FOUND;
-  int i;
-  if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  sim_data *found;
+  HRESULT hr;
+  int at;
   lock();
-  ns = find_ns(p->ns ? p->ns : nsname);
-  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
-  else if (!(cls = find_class(ns, p->cls)))
-    hr = path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
-  else if (path_is_class(p)) {
-    delete_class(ns, p->cls);
-    hr = S_OK;
-  }
-  else if (SUCCEEDED(hr = check_path_keys(cls, p))) {
-    hr = (HRESULT)WBEM_E_NOT_FOUND;
-    for (i = 0; i < ns->ninsts; i++)
-      if (inst_matches_path(ns, ns->insts[i], p)) {
-        remove_at(ns->insts, &ns->ninsts, i);
-        hr = S_OK;
-        break;
-      }
+  if (SUCCEEDED(hr = find_path(nsname, p, &ns, &found, &at))) {
+    if (at < 0) delete_class(ns, p->cls);
+    else remove_at(ns->insts, &ns->ninsts, at);
   }
   unlock();
   return hr;

@@ -420,6 +420,7 @@ static HRESULT WINAPI cp_Advise(IConnectionPoint *iface, IUnknown *unk, DWORD *c
 {
   sim_sink *s = impl_from_IConnectionPoint(iface);
   IDispatch *disp = NULL;
+  sim_conn *nv;
   if (!unk || !cookie) return E_POINTER;
   *cookie = 0;
   /* the event interface itself, or plain IDispatch (what a script engine advises) */
@@ -427,16 +428,10 @@ static HRESULT WINAPI cp_Advise(IConnectionPoint *iface, IUnknown *unk, DWORD *c
       FAILED(IUnknown_QueryInterface(unk, &IID_IDispatch, (void **)&disp)))
     return CONNECT_E_CANNOTCONNECT;
   EnterCriticalSection(&s->cs);
-  if (s->n == s->cap) {
-    int cap = s->cap ? s->cap * 2 : 4;
-    sim_conn *nv = realloc(s->conns, (size_t)cap * sizeof *nv);
-    if (nv) {
-      s->conns = nv;
-      s->cap = cap;
-    }
-  }
-  if (s->n < s->cap) {
-    sim_conn *c = &s->conns[s->n++];
+  nv = sim_grow(s->conns, &s->cap, s->n + 1, sizeof *nv);
+  if (nv) {
+    sim_conn *c = &nv[s->n++];
+    s->conns = nv;
     c->cookie = ++s->next_cookie;
     c->disp = disp;
     *cookie = c->cookie;

@@ -9,6 +9,7 @@
 **   errors.c    WbemErrorEnum texts, EXCEPINFO, the per-thread last error object
 **   data.c      the contents of a WMI object (properties, qualifiers, CIM values)
 **   path.c      object paths: parsing and formatting
+**   strbuf.c    a growing string (object paths, MOF text)
 **   repo.c      the repository: namespaces, schema, instances, the put/delete rules
 **   query.c     the WQL subset (SELECT * FROM C [WHERE P = v])
 **   mof.c       GetObjectText_
@@ -148,6 +149,9 @@ typedef struct sim_data {
 
 WCHAR   *sim_strdup(const WCHAR *s);
 WCHAR   *sim_strcat3(const WCHAR *a, const WCHAR *b, const WCHAR *c);
+/* An array v of *cap items of size with room for need: v itself, or v moved by realloc
+** (*cap grows by doubling), or NULL with v and *cap as they were. */
+void    *sim_grow(void *v, int *cap, int need, size_t size);
 sim_data *data_new(BOOL is_class, const WCHAR *ns, const WCHAR *cls);
 sim_data *data_clone(const sim_data *d);
 void     data_free(sim_data *d);
@@ -170,6 +174,13 @@ BOOL     cim_valid_type(LONG type);
 /* The text of a value as it appears in an object path (and WQL comparisons). */
 WCHAR   *cim_key_text(const VARIANT *v);
 BOOL     cim_quoted(CIMTYPE type);
+
+/* ---- strbuf.c ---- */
+typedef struct sim_strbuf { WCHAR *s; size_t n, cap; BOOL failed; } sim_strbuf;   /* zeroed: empty */
+void    strbuf_add(sim_strbuf *b, const WCHAR *s, size_t n);
+void    strbuf_str(sim_strbuf *b, const WCHAR *s);             /* NULL adds nothing */
+void    strbuf_quoted(sim_strbuf *b, const WCHAR *s);          /* "s", with \" and \\ */
+WCHAR  *strbuf_done(sim_strbuf *b);       /* the string ("" when empty), NULL when an append failed */
 
 /* ---- path.c ---- */
 typedef struct sim_key {
@@ -218,8 +229,8 @@ BSTR    mof_text(const sim_data *d);
 /* ---- object.c ---- */
 typedef struct sim_object sim_object;
 HRESULT object_create(sim_data *d, BOOL is_error, IDispatch **out);    /* takes ownership of d */
-sim_data *object_snapshot(IDispatch *obj);
-void      object_count(IDispatch *obj, BOOL counted);                   /* in or out of LiveObjects */                              /* clone of a sim object's data or NULL */
+sim_data *object_snapshot(IDispatch *obj);                              /* clone of a sim object's data or NULL */
+void      object_count(IDispatch *obj, BOOL counted);                   /* in or out of LiveObjects */
 /* Access to an object's data under the object lock (for the sub-objects). */
 void      object_lock(void);
 void      object_unlock(void);
@@ -236,6 +247,13 @@ HRESULT qualset_create(sim_object *o, const WCHAR *prop, ISWbemQualifierSet **ou
 HRESULT methodset_create(ISWbemMethodSet **out);
 HRESULT objset_create(sim_data **items, int n, ISWbemObjectSet **out);  /* takes ownership */
 HRESULT enumvar_create(VARIANT *items, ULONG n, IEnumVARIANT **out);    /* takes ownership */
+/* A _NewEnum: n objects made by make (by index, or by name), each into a VARIANT; on a
+** failure those made are released. enumvar_of_names takes the names (each and the array;
+** NULL: out of memory), which the caller copied under its lock: make runs without it. */
+typedef HRESULT (*enumvar_make)(void *ctx, int i, IDispatch **out);
+typedef HRESULT (*enumvar_make_named)(void *ctx, const WCHAR *name, IDispatch **out);
+HRESULT enumvar_collect(int n, enumvar_make make, void *ctx, IUnknown **out);
+HRESULT enumvar_of_names(WCHAR **names, int n, enumvar_make_named make, void *ctx, IUnknown **out);
 
 /* ---- nvset.c ---- */
 HRESULT nvset_create(ISWbemNamedValueSet **out);
