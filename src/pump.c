@@ -62,7 +62,13 @@ static HRESULT event_marshal_arg(wbem_event *ev, UINT i) {
   else return S_OK;
   if (!unk) return S_OK;
   hr = CoMarshalInterThreadInterfaceInStream(iid, unk, &ev->marshaled[i]);
-  if (FAILED(hr)) return hr;
+  if (FAILED(hr)) {
+    /* Not marshalable (no proxy/stub, or no apartment on this thread): the event is
+    ** still worth more than its loss, so the pointer travels as it is, as it would in
+    ** an MTA host. */
+    ev->marshaled[i] = NULL;
+    return S_OK;
+  }
   /* keep the type, drop the pointer: unmarshaling puts the proxy back */
   IUnknown_Release(unk);
   V_UNKNOWN(v) = NULL;

@@ -167,6 +167,23 @@ static void test_close_pending(const char *name, const char *script) {
   report(live == 0, name, why);
 }
 
+/* The host posted WM_QUIT; pump(0) must say so and leave it for the host's own loop. */
+static void test_quit(const char *name, const char *script) {
+  char why[2048] = "";
+  lua_State *L;
+  MSG msg;
+  int r, again;
+  if (!selected(name)) return;
+  if (!(L = load(script, why, sizeof why))) { report(0, name, why); return; }
+  PostQuitMessage(7);
+  r = frame(L, why, sizeof why);
+  lua_close(L);
+  again = PeekMessageW(&msg, NULL, WM_QUIT, WM_QUIT, PM_REMOVE) && msg.wParam == 7;
+  if (r != 1 && !*why) snprintf(why, sizeof why, "pump(0) did not report the quit");
+  else if (r == 1 && !again) snprintf(why, sizeof why, "WM_QUIT (7) is not in the queue any more");
+  report(r == 1 && again, name, why);
+}
+
 static DWORD WINAPI mta_thread(LPVOID arg) {
   (void)arg;
   CoInitializeEx(NULL, COINIT_MULTITHREADED);
@@ -184,6 +201,8 @@ int main(int argc, char **argv) {
               "spec/host/frames.lua", 1);
   test_close_pending("closing the Lua state with operations pending cancels and releases them",
                      "spec/host/close_pending.lua");
+  test_quit("pump(0) reports a WM_QUIT it meets and posts it again for the host",
+            "spec/host/quit.lua");
   CoUninitialize();
   /* a thread of its own: the apartment of a thread is chosen once */
   t = CreateThread(NULL, 0, mta_thread, NULL, 0, NULL);
