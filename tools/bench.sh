@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # bench.sh: the raw C client's benchmark and the Lua bridge's, in one run, side by side.
 #
-# Under Wine the figures of one process vary a lot from run to run (thread wake-ups go
-# through wineserver, and land on one core or two), so the two are run alternately,
-# ROUNDS times each (default 5), each in a fresh wineserver, and the median of each
-# figure is compared.
+# Under Wine a process's wake-ups are bimodal when its threads and wineserver spread over
+# cores (the same put takes about 55 or about 200 us, a process staying in one mode), so
+# each run gets a fresh wineserver and, with it, is pinned to one CPU (BENCH_CPU, default
+# the last one; BENCH_CPU=none to leave it free): then the figures repeat to a few per
+# cent. The two are run alternately, ROUNDS times each (default 3), and the medians are
+# compared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-3}
+cpu=${BENCH_CPU:-$(( $(nproc) - 1 ))}
+pin() { if [ "$cpu" = none ]; then "$@"; else taskset -c "$cpu" "$@"; fi; }
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 figures() { tr -d '\r' | grep -E '^[a-z0-9_]+ [-0-9.]+$'; }
+wineserver -k 2>/dev/null || true
+wineserver -w
 for r in $(seq "$rounds"); do
-  echo "round $r/$rounds: raw C client (build/sim/simclient.exe --bench) ..."
-  wine build/sim/simclient.exe --bench | figures > "$dir/c.$r"
+  echo "round $r/$rounds: raw C client (build/sim/simclient.exe --bench), CPU $cpu ..."
+  pin wine build/sim/simclient.exe --bench | figures > "$dir/c.$r"
   wineserver -w
-  echo "round $r/$rounds: Lua bridge (bench/bench.lua) ..."
-  wine build/win/bin/lua.exe bench/bench.lua | figures > "$dir/lua.$r"
+  echo "round $r/$rounds: Lua bridge (bench/bench.lua), CPU $cpu ..."
+  pin wine build/win/bin/lua.exe bench/bench.lua | figures > "$dir/lua.$r"
   wineserver -w
 done
 wineserver -w
@@ -35,7 +41,7 @@ awk -v rounds="$rounds" '
     target["latency_p50_us"] = "Lua/C <= 1.2"
     target["inflight_10000_bytes_per_op"] = "< 4096 B"
     target["idle_2s_cpu_ms"] = "< 20 ms"
-    printf "\nmedians of %d alternating runs\n", rounds
+    printf "\nmedians of %d alternating runs, each pinned with its wineserver to one CPU\n", rounds
     printf "%-34s %12s %12s %8s   %-14s %s\n", "figure", "raw C", "Lua", "Lua/C", "target", "runs (C | Lua)"
     for (i = 1; i <= n; i++) {
       k = order[i]; lm = median(l[k])
