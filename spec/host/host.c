@@ -167,6 +167,39 @@ static void test_close_pending(const char *name, const char *script) {
   report(live == 0, name, why);
 }
 
+/* A host that waits on wbem.wait_handle() in its own loop, dispatching its own messages
+** and never calling wbem.pump while it waits: the handle must be signalled when events
+** are queued (in an STA they come in during the host's DispatchMessage), and one pump(0)
+** then dispatches them. */
+static void test_wait_handle(const char *name, const char *script, int sta) {
+  char why[2048] = "";
+  lua_State *L;
+  HANDLE h;
+  ULONGLONG end;
+  int signalled = 0, r = 0;
+  if (!selected(name)) return;
+  if (!(L = load(script, why, sizeof why))) { report(0, name, why); return; }
+  h = wait_handle(L);
+  end = GetTickCount64() + 5000;
+  while (!signalled && GetTickCount64() < end) {
+    DWORD w = sta ? MsgWaitForMultipleObjectsEx(1, &h, 100, QS_ALLINPUT, MWMO_INPUTAVAILABLE)
+                  : WaitForSingleObject(h, 100);
+    if (w == WAIT_OBJECT_0) signalled = 1;
+    else if (sta && w == WAIT_OBJECT_0 + 1) {
+      MSG msg;
+      while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) {
+        TranslateMessage(&msg);
+        DispatchMessageW(&msg);
+      }
+    }
+  }
+  if (!signalled) snprintf(why, sizeof why, "the wait handle was not signalled within 5 s");
+  else if ((r = frame(L, why, sizeof why)) != 1 && !*why)
+    snprintf(why, sizeof why, "pump(0) after the signal did not complete the put");
+  lua_close(L);
+  report(signalled && r == 1, name, why);
+}
+
 /* The host posted WM_QUIT; pump(0) must say so and leave it for the host's own loop. */
 static void test_quit(const char *name, const char *script) {
   char why[2048] = "";
@@ -189,6 +222,8 @@ static DWORD WINAPI mta_thread(LPVOID arg) {
   CoInitializeEx(NULL, COINIT_MULTITHREADED);
   test_frames("an MTA host thread: puts complete with direct delivery, pump(0) each frame",
               "spec/host/mta.lua", 0);
+  test_wait_handle("an MTA host: events from worker threads signal wait_handle",
+                   "spec/host/signal.lua", 0);
   CoUninitialize();
   return 0;
 }
@@ -203,6 +238,8 @@ int main(int argc, char **argv) {
                      "spec/host/close_pending.lua");
   test_quit("pump(0) reports a WM_QUIT it meets and posts it again for the host",
             "spec/host/quit.lua");
+  test_wait_handle("an STA host's own message loop: events it dispatches signal wait_handle",
+                   "spec/host/signal.lua", 1);
   CoUninitialize();
   /* a thread of its own: the apartment of a thread is chosen once */
   t = CreateThread(NULL, 0, mta_thread, NULL, 0, NULL);
