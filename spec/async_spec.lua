@@ -174,6 +174,28 @@ describe("put_async", function()
     assert.matches("traceback", err)
   end)
 
+  it("a context it cannot build fails clearly and leaves nothing behind", function()
+    local item <close> = simfix.item(svc, "badctx")
+    local baseline = simfix.live(control)
+    assert.matches("context names must be strings",
+                   raises(function() item:put_async{ context = { "positional" } } end))
+    assert.is_not_nil(raises(function() item:put_async{ context = { Fn = print } } end))
+    assert.matches("context must be a table",
+                   raises(function() item:put_async{ context = "A=1" } end))
+    assert.equal(0, wbem.pending())
+    -- released at once, not left to the garbage collector: no collection in between
+    assert.equal(baseline, control.LiveObjects)
+  end)
+
+  it("takes an SWbemNamedValueSet object as context, and leaves it to its owner", function()
+    local ctx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
+    ctx:Add("Owner", "caller")
+    local item <close> = simfix.item(svc, "ownctx")
+    local p <close> = item:put_async{ context = ctx }
+    assert.equal("Owner=caller", control.LastContext)
+    assert.equal(1, ctx.Count)       -- still open: put_async did not close the caller's set
+  end)
+
   it("rejects bad options with clear errors", function()
     local item <close> = simfix.item(svc, "bad")
     assert.matches("unknown option 'flag'", raises(function() item:put_async{ flag = 1 } end))

@@ -112,10 +112,12 @@ local handlers = {
     end
   end,
   on_object_put = function(op, path)
-    op.result = path
+    if op.abandoned then core.close(path) else op.result = path end
   end,
   on_object_ready = function(op, obj)
-    if op.items ~= nil then
+    if op.abandoned then
+      core.close(obj)
+    elseif op.items ~= nil then
       op.last = op.last + 1
       op.items[op.last] = obj
       wake(op)
@@ -127,6 +129,7 @@ local handlers = {
     retire(op)
     if op.abandoned then
       if errobj then core.close(errobj) end
+      if op.result then core.close(op.result) end
       return
     end
     if hresult >= 0x80000000 then
@@ -142,15 +145,19 @@ local function settings_of(obj)
   return core.settings(obj) or {}
 end
 
+-- A new SWbemNamedValueSet of the connection's class holding the pairs of t.
 local function named_values(settings, t)
-  if type(t) ~= "table" or getmetatable(t) ~= nil then return t end  -- a bridged set as is
   local nvs = core.create(settings.named_value_set or "WbemScripting.SWbemNamedValueSet")
   for k, v in pairs(t) do
     if type(k) ~= "string" then
       core.close(nvs)
-      error("wbem: context names must be strings, got " .. type(k), 4)
+      error("wbem: context names must be strings, got " .. type(k), 0)
     end
-    nvs:Add(k, v)
+    local ok, err = pcall(nvs.Add, nvs, k, v)
+    if not ok then
+      core.close(nvs)
+      error(err, 0)
+    end
   end
   return nvs
 end
@@ -181,14 +188,31 @@ local function check_options(opts, what)
   if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
     error(("wbem: %s: on_progress must be a function"):format(what), 3)
   end
+  if opts.context ~= nil and type(opts.context) ~= "table" and not core.is_object(opts.context) then
+    error(("wbem: %s: context must be a table of named values or an SWbemNamedValueSet"):format(what), 3)
+  end
   if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout < 0) then
     error(("wbem: %s: timeout must be a number of milliseconds"):format(what), 3)
   end
   return opts
 end
 
--- Starts an asynchronous call: obj[method](obj, sink, [a1, [a2,]] flags, context,
--- async_context), the argument order of every *Async call of the scripting API.
+-- Makes the call: obj[method](obj, sink, [a1, [a2,]] flags, context, async_context),
+-- the argument order of every *Async call of the scripting API. The named value sets it
+-- makes are released when it returns or fails (the provider keeps what it needs).
+local function start(obj, method, sink, settings, opts, fl, a1, a2)
+  local own_ctx <close> = type(opts.context) == "table" and named_values(settings, opts.context) or nil
+  -- the async context's Lua value stays in the operation; the call carries a set naming it
+  local actx <close> = opts.async_context ~= nil and
+                       named_values(settings, { LuaWbemOperation = serial }) or nil
+  local ctx = own_ctx or opts.context
+  local call = obj[method]
+  if a2 ~= nil then call(obj, sink, a1, a2, fl, ctx, actx)
+  elseif a1 ~= nil then call(obj, sink, a1, fl, ctx, actx)
+  else call(obj, sink, fl, ctx, actx) end
+end
+
+-- Starts an asynchronous call on a sink of its own and anchors it until OnCompleted.
 local function begin(obj, what, opts, method, a1, a2)
   local settings = settings_of(obj)
   serial = serial + 1
@@ -198,20 +222,9 @@ local function begin(obj, what, opts, method, a1, a2)
                on_progress = opts.on_progress }
   local fl = opts.flags or 0
   if op.on_progress then fl = fl | flags.SendStatus end
-  local ctx = opts.context ~= nil and named_values(settings, opts.context) or nil
-  local actx
-  if opts.async_context ~= nil then
-    -- The Lua value stays here; the call carries a named value set naming the operation.
-    actx = named_values(settings, { LuaWbemOperation = serial })
-  end
   local sink = core.sink(handlers, settings.sink or "WbemScripting.SWbemSink", settings, op)
   op.sink = sink
-  local call, ok, err = obj[method]
-  if a2 ~= nil then ok, err = pcall(call, obj, sink, a1, a2, fl, ctx, actx)
-  elseif a1 ~= nil then ok, err = pcall(call, obj, sink, a1, fl, ctx, actx)
-  else ok, err = pcall(call, obj, sink, fl, ctx, actx) end
-  if ctx and ctx ~= opts.context then core.close(ctx) end
-  if actx then core.close(actx) end
+  local ok, err = pcall(start, obj, method, sink, settings, opts, fl, a1, a2)
   if not ok then
     sink:close(false)
     error(err, 0)
