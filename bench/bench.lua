@@ -39,7 +39,7 @@ do
     local sinks = {}
     completed = 0
     for i = 1, EVENT_BATCH do
-      sinks[i] = wbem.sink(handlers)
+      sinks[i] = svc:sink(handlers)
       obj:PutAsync_(sinks[i], wbem.flags.SendStatus)
     end
     while completed < EVENT_BATCH do wbem.pump() end

@@ -46,6 +46,11 @@ build = {
       },
       ["wbem"] = "lua/wbem/init.lua",
       ["wbem.async"] = "lua/wbem/async.lua",
+      ["wbem.deadlines"] = "lua/wbem/deadlines.lua",
+      ["wbem.flags"] = "lua/wbem/flags.lua",
+      ["wbem.loop"] = "lua/wbem/loop.lua",
+      ["wbem.options"] = "lua/wbem/options.lua",
+      ["wbem.provider"] = "lua/wbem/provider.lua",
    },
    copy_directories = { "examples" },
 }

@@ -180,7 +180,7 @@ describe("put_async", function()
     assert.matches("context names must be strings",
                    raises(function() item:put_async{ context = { "positional" } } end))
     assert.is_not_nil(raises(function() item:put_async{ context = { Fn = print } } end))
-    assert.matches("context must be a table",
+    assert.matches("option 'context' must be a table",
                    raises(function() item:put_async{ context = "A=1" } end))
     assert.equal(0, wbem.pending())
     -- released at once, not left to the garbage collector: no collection in between
@@ -199,9 +199,9 @@ describe("put_async", function()
   it("rejects bad options with clear errors", function()
     local item <close> = simfix.item(svc, "bad")
     assert.matches("unknown option 'flag'", raises(function() item:put_async{ flag = 1 } end))
-    assert.matches("flags must be an integer", raises(function() item:put_async{ flags = "2" } end))
+    assert.matches("option 'flags' must be an integer", raises(function() item:put_async{ flags = "2" } end))
     assert.matches("expects a table", raises(function() item:put_async("x") end))
-    assert.matches("on_progress must be a function",
+    assert.matches("option 'on_progress' must be a function",
                    raises(function() item:put_async{ on_progress = 1 } end))
     assert.matches("timeout", raises(function() item:put_async{ timeout = -1 } end))
   end)
@@ -288,7 +288,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
   it("receives OnProgress x steps, OnObjectPut, OnCompleted, in that order, with the async context", function()
     control.ProgressSteps = 2
     local events, done = {}, false
-    local sink <close> = wbem.sink{
+    local sink <close> = svc:sink{
       on_progress = function(upper, current, message, actx)
         events[#events + 1] = { "progress", current, upper, actx }
       end,
@@ -323,7 +323,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
   it("gets no OnProgress without SendStatus", function()
     control.ProgressSteps = 3
     local progress, done = 0, false
-    local sink <close> = wbem.sink{
+    local sink <close> = svc:sink{
       on_progress = function() progress = progress + 1 end,
       on_completed = function() done = true end,
     }
@@ -335,7 +335,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
 
   it("passes the context named value set to the provider", function()
     local done = false
-    local sink <close> = wbem.sink{ on_completed = function() done = true end }
+    local sink <close> = svc:sink{ on_completed = function() done = true end }
     local ctx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
     ctx:Add("B", "two")
     ctx:Add("A", 1)
@@ -347,7 +347,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
 
   it("reports a failure through OnCompleted with the error object", function()
     local result
-    local sink <close> = wbem.sink{ on_completed = function(hresult, errobj)
+    local sink <close> = svc:sink{ on_completed = function(hresult, errobj)
       result = { hresult = hresult, status = errobj and errobj.StatusCode,
                  desc = errobj and errobj.Description }
       if errobj then errobj:close() end
@@ -363,7 +363,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
   it("cancel() completes every pending call with WBEM_E_CALL_CANCELLED", function()
     control.Hang = true
     local completed = {}
-    local sink <close> = wbem.sink{ on_completed = function(hresult)
+    local sink <close> = svc:sink{ on_completed = function(hresult)
       completed[#completed + 1] = hresult
     end }
     local a <close> = simfix.item(svc, "h1")
@@ -381,7 +381,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     local baseline = simfix.live(control)     -- the connection
     control.Hang = true
     local heard = 0
-    local sink = wbem.sink{ on_completed = function() heard = heard + 1 end }
+    local sink = svc:sink{ on_completed = function() heard = heard + 1 end }
     do
       local item <close> = simfix.item(svc, "closing")
       item:PutAsync_(sink)
@@ -398,7 +398,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     local baseline = simfix.live(control)
     control.Hang = true
     do
-      local sink = wbem.sink{ on_completed = function() end }
+      local sink = svc:sink{ on_completed = function() end }
       local item <close> = simfix.item(svc, "dropped")
       item:PutAsync_(sink)
     end
@@ -407,7 +407,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
 
   it("a handler that raises: the pump raises it with a traceback, and nothing is lost", function()
     local completed = false
-    local sink <close> = wbem.sink{
+    local sink <close> = svc:sink{
       on_object_put = function() error("handler failed") end,
       on_completed = function() completed = true end,
     }
@@ -426,7 +426,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
 
   it("a handler that starts another asynchronous call", function()
     local second
-    local sink <close> = wbem.sink{ on_completed = function()
+    local sink <close> = svc:sink{ on_completed = function()
       wbem.spawn(function()
         local item <close> = simfix.item(svc, "second")
         local p <close> = item:put_async{}
@@ -460,7 +460,7 @@ describe("the flags of the reference page, through the raw PutAsync_ and Lua han
   -- and the events seen, or the error the call itself raised (flag refusals).
   local function raw_put(obj, flags)
     local seen, result = {}, nil
-    local sink <close> = wbem.sink{
+    local sink <close> = svc:sink{
       on_progress = function() seen[#seen + 1] = "progress" end,
       on_object_put = function(path) seen[#seen + 1] = "put"; path:close() end,
       on_completed = function(hresult, errobj)
@@ -544,7 +544,7 @@ describe("delivery", function()
   it("marshal: an STA that does not pump receives nothing until it pumps", function()
     control.Delivery = "marshal"
     local done = false
-    local sink <close> = wbem.sink{ on_completed = function() done = true end }
+    local sink <close> = svc:sink{ on_completed = function() done = true end }
     local item <close> = simfix.item(svc, "m")
     item:PutAsync_(sink)
     spin(200)
@@ -555,7 +555,7 @@ describe("delivery", function()
   it("direct: events are queued from the worker thread without pumping", function()
     control.Delivery = "direct"
     local done = false
-    local sink <close> = wbem.sink{ on_completed = function() done = true end,
+    local sink <close> = svc:sink{ on_completed = function() done = true end,
                                     on_object_put = function(path) path:close() end }
     local item <close> = simfix.item(svc, "d")
     item:PutAsync_(sink)

@@ -8,11 +8,16 @@
 --
 -- The C core (wbem.core) bridges any automation object: obj.Name reads a
 -- property, obj.Name = v writes one, obj:Method(...) calls a method. This file
--- adds the connection options and a few helpers; wbem.async adds sinks, the
--- pump and the asynchronous calls.
+-- gathers the public API from the modules beside it: connections and objects here,
+-- wbem.loop (tasks, the pump, deadlines), wbem.async (sinks and the asynchronous calls),
+-- wbem.flags, wbem.options (the checker of every options table).
 
 local core = require "wbem.core"
-local async   -- wbem.async, loaded at the end (it extends M)
+local async = require "wbem.async"
+local flags = require "wbem.flags"
+local loop = require "wbem.loop"
+local options = require "wbem.options"
+local provider = require "wbem.provider"
 
 local M = {}
 
@@ -27,13 +32,23 @@ M.is_error = core.is_error
 M.settings = core.settings    -- the connection settings a bridged object carries
 M.call = core.call            -- wbem.call(obj, "Name", ...): call Name as a method
 
+M.flags = flags               -- every wbemChangeFlag*/wbemFlag*/... value by its WMI name
+M.sink = async.sink           -- wbem.sink{ on_completed = f, ..., class = progid }
+
+-- Tasks and the pump (wbem.loop)
+M.spawn = loop.spawn          -- spawn(fn, ...) -> coroutine: a task, running until its first wait
+M.run = loop.run              -- run([fn, ...]): spawns fn, pumps until nothing is pending
+M.pump = loop.pump            -- pump([timeout_ms]) -> dispatched, quit
+M.pending = loop.pending      -- how many operations a caller waits for
+M.timeout = loop.timeout      -- ms until the nearest deadline, or nil
+M.clock = core.clock          -- milliseconds, monotonic (a float)
+M.wait_handle = core.wait_handle  -- a HANDLE signalled while events wait, for host loops
+
 --- Builds an error object: wbem.error{ hresult = 0x80041002, operation = "..." }.
 -- name and message are derived from hresult when not given.
 function M.error(fields)
   return core.error(fields)
 end
-
--- wbem.flags (every wbemChangeFlag*/wbemFlag* value) comes with wbem.async.
 
 -- WbemImpersonationLevelEnum and WbemAuthenticationLevelEnum, by the names the
 -- winmgmts: moniker uses (case-insensitive here).
@@ -46,59 +61,15 @@ local authentication_levels = {
 
 local DEFAULT_LOCATOR = "WbemScripting.SWbemLocator"
 
--- The settings of objects that come from a provider of the scripting object
--- model whose progids start with prefix ("WbemScripting", or a simulator's).
-local function settings_for(prefix, given)
-  local s = {
-    sink = prefix .. ".SWbemSink",
-    named_value_set = prefix .. ".SWbemNamedValueSet",
-    last_error = prefix .. ".SWbemLastError",
-  }
-  for k, v in pairs(given or {}) do s[k] = v end
-  return s
-end
-
-local function prefix_of(progid)
-  return progid:match("^([^.]+)%.") or "WbemScripting"
-end
-
-local connect_options = {
-  server = "string", namespace = "string", user = "string", password = "string",
-  locale = "string", authority = "string", impersonation = "string|number",
-  authentication = "string|number", privileges = "table", locator = "string",
-  sink = "string", named_value_set = "string", last_error = "string",
-  security_flags = "number",
-}
-
-local function check_options(opts)
-  for k, v in pairs(opts) do
-    local want = connect_options[k]
-    if not want then
-      local names = {}
-      for name in pairs(connect_options) do names[#names + 1] = name end
-      table.sort(names)
-      error(("wbem.connect: unknown option '%s' (known: %s)"):format(tostring(k),
-        table.concat(names, ", ")), 3)
-    end
-    if not want:find(type(v), 1, true) then
-      error(("wbem.connect: option '%s' must be a %s, got a %s"):format(k, want:gsub("|", " or "),
-        type(v)), 3)
-    end
-  end
-end
-
-local function level(tbl, value, what)
-  if type(value) == "number" then return value end
-  local n = tbl[value:lower()]
-  if not n then
-    local names = {}
-    for name in pairs(tbl) do names[#names + 1] = name end
-    table.sort(names)
-    error(("wbem.connect: unknown %s level '%s' (one of: %s)"):format(what, value,
-      table.concat(names, ", ")), 3)
-  end
-  return n
-end
+local check_connect = options.checker("wbem.connect", {
+  server = options.string, namespace = options.string, user = options.string,
+  password = options.secret, locale = options.string, authority = options.string,
+  impersonation = options.level(impersonation_levels, "impersonation"),
+  authentication = options.level(authentication_levels, "authentication"),
+  privileges = options.list(options.string, "privileges"), locator = options.string,
+  sink = options.string, named_value_set = options.string, last_error = options.string,
+  security_flags = options.flags,
+})
 
 -- Applies the security options through svc.Security_ (ISWbemSecurity).
 local function apply_security(svc, impersonation, authentication, privileges)
@@ -109,8 +80,7 @@ local function apply_security(svc, impersonation, authentication, privileges)
     local set <close> = security.Privileges
     for _, name in ipairs(privileges) do
       local enable = name:sub(1, 1) ~= "!"
-      local p = set:AddAsString(enable and name or name:sub(2), enable)
-      if core.is_object(p) then core.close(p) end
+      local p <close> = set:AddAsString(enable and name or name:sub(2), enable)
     end
   end
 end
@@ -124,22 +94,9 @@ end
 -- "WbemScripting.SWbemLocator"); sink, named_value_set, last_error (progids,
 -- defaults derived from the locator's prefix: "WbemScripting.SWbemSink", ...).
 function M.connect(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then
-    error("wbem.connect: expects a table of options, got a " .. type(opts), 2)
-  end
-  check_options(opts)
-  local impersonation = opts.impersonation and
-    level(impersonation_levels, opts.impersonation, "impersonation")
-  local authentication = opts.authentication and
-    level(authentication_levels, opts.authentication, "authentication")
-  for i, name in ipairs(opts.privileges or {}) do
-    if type(name) ~= "string" then
-      error(("wbem.connect: privileges[%d] must be a string, got a %s"):format(i, type(name)), 2)
-    end
-  end
+  opts = check_connect(opts)
   local locator_id = opts.locator or DEFAULT_LOCATOR
-  local settings = settings_for(prefix_of(locator_id), {
+  local settings = provider.for_prefix(provider.prefix_of(locator_id), {
     sink = opts.sink, named_value_set = opts.named_value_set, last_error = opts.last_error,
   })
   settings.locator = locator_id
@@ -150,15 +107,15 @@ function M.connect(opts)
   local svc = locator:ConnectServer(settings.server, settings.namespace, opts.user or "",
     opts.password or "", opts.locale or "", opts.authority or "", opts.security_flags or 0)
   core.settings(svc, settings)
-  if impersonation or authentication or opts.privileges then
+  if opts.impersonation or opts.authentication or opts.privileges then
     -- a failure here must not leave the connection open until the next collection
-    local ok, err = pcall(apply_security, svc, impersonation, authentication, opts.privileges)
+    local ok, err = pcall(apply_security, svc, opts.impersonation, opts.authentication,
+                          opts.privileges)
     if not ok then
       core.close(svc)
       error(err, 0)
     end
   end
-  async.connected(settings)
   return svc
 end
 
@@ -209,7 +166,7 @@ function M.get(moniker)
   end
   local obj = core.get(moniker)
   if moniker:lower():find("^winmgmts:") then
-    core.settings(obj, settings_for("WbemScripting"))
+    core.settings(obj, provider.for_prefix(provider.DEFAULT_PREFIX))
   end
   return obj
 end
@@ -221,11 +178,8 @@ function M.create(progid)
   end
   local settings
   local prefix = progid:match("^([^.]+)%.SWbem%w+")
-  if prefix then settings = settings_for(prefix) end
+  if prefix then settings = provider.for_prefix(prefix) end
   return core.create(progid, settings)
 end
-
-async = require "wbem.async"
-async.install(M, core)
 
 return M

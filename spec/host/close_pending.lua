@@ -17,7 +17,7 @@ for i = 1, 5 do
   end)
 end
 -- and a raw sink with a call pending on it
-local sink = wbem.sink{ on_completed = function() end }
+local sink = svc:sink{ on_completed = function() end }
 local item = simfix.item(svc, "raw")
 item:PutAsync_(sink)
 

@@ -12,7 +12,7 @@ local svc = simfix.connect()
 simfix.item_class(svc)
 
 local done = false
-local sink = wbem.sink{
+local sink = svc:sink{
   on_object_put = function(path) path:close() end,
   on_completed = function(hresult) done = (hresult == 0) end,
 }

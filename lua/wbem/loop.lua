@@ -1,0 +1,257 @@
+--- wbem.loop: the Lua-thread side of the event queue: tasks, waiting, deadlines, the pump.
+--
+-- Whatever is asynchronous is an operation (a table) that some producer completes from
+-- a pump step: the sink transport's handlers today. This module knows nothing of COM or
+-- sinks; it only knows operations:
+--
+--   op.done      set by settle()
+--   op.err       the failure (never nil or false when the operation failed: see fail())
+--   op.result    the value await() returns
+--   op.co        the task parked on it, while one is
+--   op.deadline  with a deadline: when op.expire(op) is called (from a pump step)
+--
+-- Which coroutines yield: only tasks, the coroutines that wbem.spawn (or wbem.run)
+-- made. Any other coroutine (a coroutine.wrap generator, a host's own scheduler) gets
+-- the same call without yielding: it pumps until done, as the main thread does. So a
+-- wbem call never yields a coroutine whose resumer expects that coroutine's own values,
+-- and no value a generator yields ever ends up in the pump.
+
+local core = require "wbem.core"
+local deadlines = require "wbem.deadlines"
+local options = require "wbem.options"
+
+local create, resume_co, yield, status, running, isyieldable, close_co =
+  coroutine.create, coroutine.resume, coroutine.yield, coroutine.status,
+  coroutine.running, coroutine.isyieldable, coroutine.close
+local type, error, tostring, pcall, select, setmetatable = type, error, tostring, pcall, select,
+  setmetatable
+local huge, ceil = math.huge, math.ceil
+local traceback = debug.traceback
+local clock = core.clock
+local show = options.show
+
+local M = {}
+
+local timers = deadlines.new()
+local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> true, for spawn's
+local pending = 0                                   -- operations whose caller waits
+
+-- What a task yields while it waits: nothing else may come out of a task.
+local PARKED = setmetatable({}, {
+  __name = "wbem.parked",
+  __tostring = function() return "wbem: a task waiting for a wbem call" end,
+})
+
+-- The longest wait handed to core.pump at once (ms, about 24 days): a longer bound is
+-- waited in several steps.
+local MAX_WAIT = 0x7FFFFFFE
+
+-- A wait in milliseconds as core.pump takes it: nil (no bound), or an integer.
+local function wait_arg(ms)
+  if ms == nil then return nil end
+  if ms <= 0 then return 0 end
+  if ms >= MAX_WAIT then return MAX_WAIT end
+  return ceil(ms)
+end
+
+--------------------------------------------------------------------------------------
+-- Failures
+--------------------------------------------------------------------------------------
+
+-- A traceback of co (a coroutine that stopped on an error), or of the running code.
+local function trace(co, msg)
+  if co then return traceback(co, msg) end
+  return traceback(msg, 3)
+end
+
+--- The failure to report for value v raised by user code (a task, a handler) at where.
+-- Strings get a traceback (of co, or of the code running); wbem error objects get a
+-- traceback field; other tables and userdata are kept as they are (the caller may compare
+-- them); and a value that says nothing (nil, a boolean) becomes a message that says what
+-- happened. The result is never nil or false, so a failure can never pass for success.
+function M.failure(v, where, co)
+  local t = type(v)
+  if t == "string" or t == "number" then
+    return trace(co, tostring(v))
+  elseif t == "table" then
+    if core.is_error(v) and v.traceback == nil then v.traceback = trace(co) end
+    return v
+  elseif t == "userdata" or t == "thread" or t == "function" then
+    return v
+  end
+  return trace(co, ("%s raised %s, an error value with no message"):format(where, show(v)))
+end
+
+local handlers = {}
+
+--- A message handler for xpcall that makes M.failure(e, where) of what is raised.
+function M.handler(where)
+  local h = handlers[where]
+  if not h then
+    h = function(e) return M.failure(e, where) end
+    handlers[where] = h
+  end
+  return h
+end
+
+--------------------------------------------------------------------------------------
+-- Tasks
+--------------------------------------------------------------------------------------
+
+-- After a task ran until it stopped: raise its failure (with its own traceback, its
+-- to-be-closed variables closed), or refuse a yield that did not come from a wbem call
+-- (nobody would resume it, and what it yielded would vanish).
+local function after_resume(co, ok, first, ...)
+  if not ok then
+    local err = M.failure(first, "a task", co)
+    close_co(co)
+    error(err, 0)
+  end
+  if first ~= PARKED and status(co) == "suspended" then
+    local n = select("#", ...) + 1
+    close_co(co)
+    error(("wbem: a task yielded %s (%d value%s) outside a wbem call; a task waits only "
+           .. "through wbem's calls, and nothing would resume it"):format(show(first), n,
+           n == 1 and "" or "s"), 0)
+  end
+end
+
+local function resume(co, ...)
+  return after_resume(co, resume_co(co, ...))
+end
+
+--- spawn(fn, ...) -> coroutine: starts a task now; it runs until its first wait.
+function M.spawn(fn, ...)
+  if type(fn) ~= "function" then error("wbem.spawn: expects a function, got " .. show(fn), 2) end
+  local co = create(fn)
+  tasks[co] = true
+  resume(co, ...)
+  return co
+end
+
+--- Whether co is a task (made by spawn).
+function M.is_task(co)
+  return tasks[co] == true
+end
+
+--------------------------------------------------------------------------------------
+-- Operations
+--------------------------------------------------------------------------------------
+
+--- The caller now waits for op: it counts as pending until settle().
+function M.begin(op)
+  pending = pending + 1
+end
+
+-- A task that failed after the pump resumed it fails the pump call that woke it.
+local function wake(op)
+  local co = op.co
+  if co and status(co) == "suspended" then resume(co) end
+end
+M.wake = wake
+
+--- The caller is done with op: its result is in (err == nil), or it failed with err
+-- (which must be a value that says so: use M.failure for what user code raised).
+function M.settle(op, err)
+  if op.done then return end
+  op.done, op.err = true, err
+  pending = pending - 1
+  if op.slot then timers:remove(op) end
+  wake(op)
+end
+
+--- Gives op a deadline ms from now: op.expire(op) runs from the pump step that finds it
+-- due. nil or math.huge: no deadline.
+function M.deadline(op, ms, expire)
+  if ms == nil or ms == huge then return end
+  op.started = clock()
+  op.deadline = op.started + ms
+  op.expire = expire
+  timers:add(op)
+end
+
+--- Waits until op changes: a task yields (a pump step resumes it); any other caller pumps.
+function M.park(op)
+  local co = running()
+  if tasks[co] and isyieldable() then
+    op.co = co
+    yield(PARKED)
+    op.co = false
+  else
+    M.pump()
+  end
+end
+
+--- Waits until op is done; returns its result or raises its failure.
+function M.await(op)
+  while not op.done do M.park(op) end
+  if op.err then error(op.err, 0) end
+  return op.result or nil
+end
+
+--------------------------------------------------------------------------------------
+-- The pump
+--------------------------------------------------------------------------------------
+
+-- Runs the expiry of every deadline that is due; how many there were.
+local function expire()
+  local due = timers:due(clock())
+  if not due then return 0 end
+  for i = 1, #due do
+    local op = due[i]
+    local ok, err = pcall(op.expire, op)
+    if not ok then
+      -- a task resumed by this expiry failed: raise it, the rest wait for the next step
+      for j = i + 1, #due do timers:add(due[j]) end
+      error(err, 0)
+    end
+  end
+  return #due
+end
+
+--- pump([timeout_ms]) -> dispatched, quit
+-- nil (or math.huge) waits until something is dispatched; 0 is one non-blocking step (a
+-- host's frame); ms waits at most that long. Deadlines bound the wait and expire here.
+-- Within one step, what has arrived is dispatched before deadlines are looked at: a
+-- result that came in before the pump looked wins over a deadline that passed meanwhile.
+function M.pump(timeout)
+  if timeout ~= nil then
+    local ok, why = options.ms(timeout)
+    if not ok then error("wbem.pump: timeout " .. why, 2) end
+    if timeout == huge then timeout = nil end
+  end
+  local start = clock()
+  while true do
+    local now = clock()
+    local wait = timeout and timeout - (now - start)
+    local top = timers:peek()
+    if top then
+      local left = top.deadline - now
+      if not wait or left < wait then wait = left end
+    end
+    local n, quit = core.pump(wait_arg(wait))
+    n = n + expire()
+    if n > 0 or quit or timeout == 0 then return n, quit end
+    if timeout and clock() - start >= timeout then return 0, false end
+  end
+end
+
+--- run([fn, ...]): spawns fn, then pumps until no operation is pending.
+function M.run(fn, ...)
+  if fn ~= nil then M.spawn(fn, ...) end
+  while pending > 0 do M.pump() end
+end
+
+function M.pending()
+  return pending
+end
+
+--- timeout() -> milliseconds until the nearest deadline (an integer, 0 when one is due),
+-- or nil when no call has one: how long a host that waits on wait_handle() may sleep.
+function M.timeout()
+  local top = timers:peek()
+  if not top then return nil end
+  return wait_arg(top.deadline - clock())
+end
+
+return M

@@ -1,0 +1,149 @@
+--- wbem.options: the one checker of the options tables the API takes.
+--
+--   local check = options.checker("obj:put_async", {
+--     flags = options.flags, timeout = options.ms, on_progress = options.fn, ...
+--   })
+--   opts = check(opts)     -- a new table of the checked (and normalised) values
+--
+-- Every misuse is an error that names the public function and the field:
+--   obj:put_async: option 'flags' must be an integer in 0..0xFFFFFFFF, got 1099511627776
+-- A field check is a function(value) -> true, normalised | false, "must be ...".
+
+local core = require "wbem.core"
+
+local type, pairs, ipairs, tostring, error = type, pairs, ipairs, tostring, error
+local concat, sort = table.concat, table.sort
+local huge, tointeger = math.huge, math.tointeger
+
+local M = {}
+
+-- How a value is shown in a message: numbers as themselves, anything else by its type.
+function M.show(v)
+  if type(v) == "number" then
+    if v ~= v then return "nan" end
+    if v == huge then return "inf" end
+    if v == -huge then return "-inf" end
+    return tostring(v)
+  end
+  if v == nil then return "nil" end
+  return "a " .. type(v)
+end
+local show = M.show
+
+local function of_type(t, desc, secret)
+  return function(v)
+    if type(v) == t then return true, v end
+    return false, "must be " .. desc .. ", got " .. (secret and "a " .. type(v) or show(v))
+  end
+end
+
+M.string = of_type("string", "a string")
+M.table = of_type("table", "a table")
+M.fn = of_type("function", "a function")
+M.boolean = of_type("boolean", "a boolean")
+function M.any(v) return true, v end
+-- A string whose value no message may show (a password).
+M.secret = of_type("string", "a string", true)
+
+-- Milliseconds: a number >= 0; math.huge (or any larger than a wait can be) means
+-- without a bound. NaN is refused: it compares false with everything, so a deadline
+-- of NaN would never come and never stop being "pending".
+function M.ms(v)
+  if type(v) ~= "number" then
+    return false, "must be a number of milliseconds, got " .. show(v)
+  end
+  if v ~= v or v < 0 then
+    return false, "must be a non-negative number of milliseconds, got " .. show(v)
+  end
+  return true, v
+end
+
+-- A 32-bit flag mask (WMI's flags are a long; the high bit counts as unsigned).
+function M.flags(v)
+  local i = type(v) == "number" and tointeger(v)
+  if not i or i < 0 or i > 0xFFFFFFFF then
+    return false, "must be an integer in 0..0xFFFFFFFF, got " .. show(v)
+  end
+  return true, i
+end
+
+-- A table of named values, or an SWbemNamedValueSet the caller owns.
+function M.context(v)
+  if type(v) == "table" or core.is_object(v) then return true, v end
+  return false, "must be a table of named values or an SWbemNamedValueSet, got " .. show(v)
+end
+
+-- A sequence whose every element passes check; name is the field's, for messages.
+function M.list(check, name)
+  return function(v)
+    if type(v) ~= "table" then return false, "must be a list, got " .. show(v) end
+    for i, item in ipairs(v) do
+      local ok, why = check(item)
+      if not ok then return false, (": %s[%d] %s"):format(name, i, why) end
+    end
+    return true, v
+  end
+end
+
+-- A level by name (case-insensitive) from levels, or its number (an integer of levels'
+-- range): what becomes ISWbemSecurity's ImpersonationLevel or AuthenticationLevel.
+function M.level(levels, what)
+  local names, lo, hi = {}, math.huge, -math.huge
+  for name, n in pairs(levels) do
+    names[#names + 1] = name
+    lo, hi = math.min(lo, n), math.max(hi, n)
+  end
+  sort(names)
+  names = concat(names, ", ")
+  return function(v)
+    if type(v) == "string" then
+      local n = levels[v:lower()]
+      if n then return true, n end
+      return false, (": unknown %s level '%s' (one of: %s)"):format(what, v, names)
+    end
+    local i = type(v) == "number" and tointeger(v)
+    if i and i >= lo and i <= hi then return true, i end
+    return false, ("must be a %s level name (%s) or an integer in %d..%d, got %s"):format(
+      what, names, lo, hi, show(v))
+  end
+end
+
+local function names_of(schema)
+  local names = {}
+  for name in pairs(schema) do names[#names + 1] = name end
+  sort(names)
+  return concat(names, ", ")
+end
+
+-- Raises msg at the caller of the public function that called the checker.
+local function fail(msg)
+  error(msg, 4)
+end
+
+--- A checker for fname's options: check(opts) -> checked copy (nil gives {}).
+-- noun names the fields in messages ("option", the default, or "field").
+function M.checker(fname, schema, noun)
+  local known = names_of(schema)
+  noun = noun or "option"
+  return function(opts)
+    if opts == nil then return {} end
+    if type(opts) ~= "table" then
+      fail(("%s: expects a table of %ss, got %s"):format(fname, noun, show(opts)))
+    end
+    local out = {}
+    for k, v in pairs(opts) do
+      local check = schema[k]
+      if not check then
+        fail(("%s: unknown %s '%s' (known: %s)"):format(fname, noun, tostring(k), known))
+      end
+      local ok, r = check(v)
+      if not ok then
+        fail(("%s: %s '%s'%s%s"):format(fname, noun, k, r:sub(1, 1) == ":" and "" or " ", r))
+      end
+      out[k] = r
+    end
+    return out
+  end
+end
+
+return M
