@@ -13,15 +13,7 @@ local WBEM_E_FAILED            = 0x80041001
 
 local control, svc
 
-local function path_of(name)
-  return ('LuaSpec_Item.Name="%s"'):format(name)
-end
-
--- Busy-waits without pumping: nothing is dispatched on this thread meanwhile.
-local function spin(ms)
-  local t = core.clock() + ms
-  while core.clock() < t do end
-end
+local path_of, raises, spin = simfix.path_of, simfix.raises, simfix.spin
 
 -- Pumps until cond() holds (or fails after ms).
 local function pump_until(cond, ms)
@@ -32,27 +24,8 @@ local function pump_until(cond, ms)
   end
 end
 
-local function raises(fn)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error")
-  return err
-end
-
-before_each(function()
-  control = simfix.control()
-  control:Reset()
-  svc = simfix.connect()
-  simfix.item_class(svc)
-end)
-
-after_each(function()
-  assert.equal(0, wbem.pending())
-  svc:close()
-  control.Hang = false
-  assert.equal(0, simfix.live(control))
-  control:Reset()
-  control:close()
-end)
+before_each(function() control, svc = simfix.setup() end)
+after_each(function() simfix.teardown(control, svc) end)
 
 describe("put_async", function()
   it("yields in a coroutine and resumes with the SWbemObjectPath at OnCompleted", function()

@@ -63,21 +63,28 @@ end
 
 local progress_failed = loop.handler("on_progress")
 
+local close = core.close
+
 -- One handler table for all operations: the operation is the handlers' first argument.
+-- Every event ends with objWbemAsyncContext, the named value set the call carried: the
+-- Lua value it stands for is in the operation, so the object is released at once.
 local handlers = {
-  on_progress = function(op, upper, current, message)
+  on_progress = function(op, upper, current, message, actx)
+    if actx then close(actx) end
     local f = op.on_progress
     if f and not op.done then
       local ok, err = xpcall(f, progress_failed, upper, current, message, op.async_context)
       if not ok then abandon(op, err) end
     end
   end,
-  on_object_put = function(op, path)
-    if op.abandoned then core.close(path) else op.result = path end
+  on_object_put = function(op, path, actx)
+    if actx then close(actx) end
+    if op.abandoned then close(path) else op.result = path end
   end,
-  on_object_ready = function(op, obj)
+  on_object_ready = function(op, obj, actx)
+    if actx then close(actx) end
     if op.abandoned then
-      core.close(obj)
+      close(obj)
     elseif op.items ~= nil then
       op.last = op.last + 1
       op.items[op.last] = obj
@@ -86,16 +93,17 @@ local handlers = {
       op.result = obj
     end
   end,
-  on_completed = function(op, hresult, errobj)
+  on_completed = function(op, hresult, errobj, actx)
+    if actx then close(actx) end
     retire(op)
     if op.abandoned then
-      if op.result then core.close(op.result) end
+      if op.result then close(op.result) end
     elseif hresult >= 0x80000000 then
       loop.settle(op, completion_error(op, hresult, errobj))
     else
       loop.settle(op, nil)
     end
-    if errobj then core.close(errobj) end
+    if errobj then close(errobj) end
   end,
 }
 
@@ -247,7 +255,7 @@ function methods.query_async(svc, wql, opts)
   end
   local closer = setmetatable({}, { __close = function()
     if not op.done then abandon(op, nil) end
-    for i = op.first, op.last do core.close(op.items[i]) end
+    for i = op.first, op.last do close(op.items[i]) end
     op.first = op.last + 1
   end })
   return next_item, nil, nil, closer

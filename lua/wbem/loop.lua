@@ -238,7 +238,10 @@ end
 
 --- run([fn, ...]): spawns fn, then pumps until no operation is pending.
 function M.run(fn, ...)
-  if fn ~= nil then M.spawn(fn, ...) end
+  if fn ~= nil then
+    if type(fn) ~= "function" then error("wbem.run: expects a function, got " .. show(fn), 2) end
+    M.spawn(fn, ...)
+  end
   while pending > 0 do M.pump() end
 end
 

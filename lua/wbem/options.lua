@@ -17,7 +17,8 @@ local huge, tointeger = math.huge, math.tointeger
 
 local M = {}
 
--- How a value is shown in a message: numbers as themselves, anything else by its type.
+-- How a value is shown in a message: numbers, booleans, nil and short strings as
+-- themselves, anything else by its type.
 function M.show(v)
   if type(v) == "number" then
     if v ~= v then return "nan" end
@@ -25,7 +26,10 @@ function M.show(v)
     if v == -huge then return "-inf" end
     return tostring(v)
   end
-  if v == nil then return "nil" end
+  if v == nil or type(v) == "boolean" then return tostring(v) end
+  if type(v) == "string" then
+    return #v <= 40 and ("%q"):format(v) or ("a string of %d bytes"):format(#v)
+  end
   return "a " .. type(v)
 end
 local show = M.show
@@ -103,7 +107,7 @@ function M.level(levels, what)
     end
     local i = type(v) == "number" and tointeger(v)
     if i and i >= lo and i <= hi then return true, i end
-    return false, ("must be a %s level name (%s) or an integer in %d..%d, got %s"):format(
+    return false, ("must be an %s level name (%s) or an integer in %d..%d, got %s"):format(
       what, names, lo, hi, show(v))
   end
 end

@@ -51,4 +51,69 @@ function M.live(control, ms)
   return n
 end
 
+-- Runs fn with the garbage collector stopped, then pumps (still without collecting)
+-- until the simulator's LiveObjects is back where it was before fn, or 2 s pass; returns
+-- (before, after). What the module made for fn's calls must be released by the calls
+-- themselves: with the collector stopped, nothing else can release it.
+function M.released(control, fn)
+  collectgarbage()
+  collectgarbage()
+  local before = control.LiveObjects
+  collectgarbage("stop")
+  local ok, err = pcall(fn)
+  local n
+  if ok then
+    local deadline = wbem.clock() + 2000
+    repeat
+      wbem.pump(0)
+      n = control.LiveObjects
+      if n == before then break end
+      wbem.pump(5)
+    until wbem.clock() > deadline
+  end
+  collectgarbage("restart")
+  if not ok then error(err, 0) end
+  return before, n
+end
+
+-- ('LuaSpec_Item.Name="x"'): the relative path of an item.
+function M.path_of(name)
+  return ('LuaSpec_Item.Name="%s"'):format(name)
+end
+
+-- Calls fn(...), which must raise; returns what it raised.
+function M.raises(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error")
+  return err
+end
+
+-- Busy-waits without pumping: nothing is dispatched on this thread meanwhile.
+function M.spin(ms)
+  local t = wbem.clock() + ms
+  while wbem.clock() < t do end
+end
+
+-- What every asynchronous spec starts from: a reset simulator, a connection, the item
+-- class. Returns control, svc.
+function M.setup()
+  local control = M.control()
+  control:Reset()
+  local svc = M.connect()
+  M.item_class(svc)
+  return control, svc
+end
+
+-- And what each must leave: nothing pending, no deadline, every simulator object released.
+function M.teardown(control, svc)
+  assert(wbem.pending() == 0, "operations still pending: " .. wbem.pending())
+  assert(wbem.timeout() == nil, "a deadline is still set")
+  svc:close()
+  control.Hang = false
+  local live = M.live(control)
+  assert(live == 0, "LiveObjects: " .. live)
+  control:Reset()
+  control:close()
+end
+
 return M
