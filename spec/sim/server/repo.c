@@ -117,11 +117,21 @@ static BOOL derives(sim_ns *ns, const WCHAR *cls, const WCHAR *base)
 
 /* ---- instance identity ---- */
 
+/* A key's value as text (cim_key_text), NULL for none; *owned is what to free. A string is
+** its own text: every put and lookup compares keys, and most keys are strings. */
+static const WCHAR *key_text(const VARIANT *v, WCHAR **owned)
+{
+  *owned = NULL;
+  if (V_VT(v) == VT_BSTR) return V_BSTR(v) ? V_BSTR(v) : L"";
+  return *owned = cim_key_text(v);
+}
+
 static BOOL key_equal(const sim_prop *p, const WCHAR *text)
 {
-  WCHAR *mine = cim_key_text(&p->value);
+  WCHAR *owned;
+  const WCHAR *mine = key_text(&p->value, &owned);
   BOOL eq = mine && text && _wcsicmp(mine, text) == 0;
-  free(mine);
+  free(owned);
   return eq;
 }
 
@@ -170,14 +180,13 @@ static BOOL same_instance(sim_ns *ns, const sim_data *a, const sim_data *b)
   if (!oa || !ob || _wcsicmp(oa, ob) != 0) return FALSE;
   for (i = 0; i < a->n; i++) {
     const sim_prop *ka = &a->props[i], *kb;
-    WCHAR *t;
+    WCHAR *owned;
     BOOL eq;
     if (!prop_is_key(ka)) continue;
     kb = data_prop(b, ka->name);
     if (!kb) return FALSE;
-    t = cim_key_text(&ka->value);
-    eq = key_equal(kb, t);
-    free(t);
+    eq = key_equal(kb, key_text(&ka->value, &owned));
+    free(owned);
     if (!eq) return FALSE;
   }
   return TRUE;
@@ -217,11 +226,10 @@ static ULONG instance_hash(const sim_data *d)
   h = hash_text(2166136261u, origin);
   for (i = 0; i < d->n; i++) {
     const sim_prop *p = &d->props[i];
-    WCHAR *t;
+    WCHAR *owned;
     if (!prop_is_key(p) || !declared_by(d, p, origin)) continue;
-    t = cim_key_text(&p->value);
-    h = hash_key(h, p->name, t);
-    free(t);
+    h = hash_key(h, p->name, key_text(&p->value, &owned));
+    free(owned);
   }
   return h;
 }
@@ -282,13 +290,14 @@ static void chain(sim_ns *ns, sim_inst *it)
   *b = it;
 }
 
-/* Stores d (taken) last in the namespace's order; FALSE (d not taken) when out of memory. */
-static BOOL index_add(sim_ns *ns, sim_data *d)
+/* Stores d (taken, its instance_hash h) last in the namespace's order; FALSE (d not taken)
+** when out of memory. */
+static BOOL index_add(sim_ns *ns, sim_data *d, ULONG h)
 {
   sim_inst *it;
   if (!index_grow(ns) || !(it = calloc(1, sizeof *it))) return FALSE;
   it->d = d;
-  it->hash = instance_hash(d);
+  it->hash = h;
   it->prev = ns->last;
   if (ns->last) ns->last->next = it;
   else ns->first = it;
@@ -298,13 +307,15 @@ static BOOL index_add(sim_ns *ns, sim_data *d)
   return TRUE;
 }
 
-/* d (taken) in the place of it's instance: the namespace's order stays as it was. */
-static void index_replace(sim_ns *ns, sim_inst *it, sim_data *d)
+/* d (taken, its instance_hash h) in place of the instance it holds: the namespace's order
+** stays as it was. */
+static void index_replace(sim_ns *ns, sim_inst *it, sim_data *d, ULONG h)
 {
   data_free(it->d);
   it->d = d;
+  if (h == it->hash) return;
   unchain(ns, it);
-  it->hash = instance_hash(d);
+  it->hash = h;
   chain(ns, it);
 }
 
@@ -320,12 +331,11 @@ static void index_remove(sim_ns *ns, sim_inst *it)
   free(it);
 }
 
-static sim_inst *find_instance(sim_ns *ns, const sim_data *d)
+/* The stored instance that is the same object as d (of instance_hash h), or NULL. */
+static sim_inst *find_instance(sim_ns *ns, const sim_data *d, ULONG h)
 {
-  ULONG h;
   sim_inst *it;
   if (!ns->nbuckets) return NULL;
-  h = instance_hash(d);
   for (it = *bucket(ns, h); it; it = it->chain)
     if (it->hash == h && same_instance(ns, it->d, d)) return it;
   return NULL;
@@ -526,6 +536,7 @@ static HRESULT put_instance(sim_ns *ns, const sim_data *d, LONG flags, sim_path 
   sim_data *cls, *inst;
   sim_inst *at;
   HRESULT hr;
+  ULONG h;
   int i;
   if (!d->cls) return (HRESULT)WBEM_E_INVALID_OBJECT;
   cls = find_class(ns, d->cls);
@@ -538,15 +549,16 @@ static HRESULT put_instance(sim_ns *ns, const sim_data *d, LONG flags, sim_path 
       data_free(inst);
       return (HRESULT)WBEM_E_ILLEGAL_NULL;
     }
-  at = find_instance(ns, inst);
+  h = instance_hash(inst);
+  at = find_instance(ns, inst, h);
   if (at && (flags & SIM_FLAG_CREATE_ONLY)) hr = (HRESULT)WBEM_E_ALREADY_EXISTS;
   else if (!at && (flags & SIM_FLAG_UPDATE_ONLY)) hr = (HRESULT)WBEM_E_NOT_FOUND;
   else if (written && FAILED(hr = data_to_path(inst, written))) ;
   else if (at) {
-    index_replace(ns, at, inst);
+    index_replace(ns, at, inst, h);
     return S_OK;
   }
-  else if (!index_add(ns, inst)) hr = E_OUTOFMEMORY;
+  else if (!index_add(ns, inst, h)) hr = E_OUTOFMEMORY;
   else return S_OK;
   if (written) path_free(written);
   data_free(inst);
@@ -925,7 +937,7 @@ static sim_data *seed_instance(sim_ns *ns, const WCHAR *cls)
 
 static void seed_store(sim_ns *ns, sim_data *d)
 {
-  if (d && !index_add(ns, d)) data_free(d);
+  if (d && !index_add(ns, d, instance_hash(d))) data_free(d);
 }
 
 static const struct { const WCHAR *name; CIMTYPE type; const WCHAR *value, *array; } alltypes[] = {
