@@ -1,7 +1,8 @@
 /* simclient.exe --bench: the raw C client's figures, the baseline the Lua bridge is
  * measured against (issue 4, "Performance"). Same work as the bridge will do: one
  * SWbemSink per operation (created, advised, released), an STA main thread, marshal
- * delivery, LatencyMs 0, DISPIDs resolved once. Output is one "name value" per line;
+ * delivery, LatencyMs 0 (2000 for the 100,000 in flight), DISPIDs resolved once (but for
+ * first_read_us, which measures the resolving). Output is one "name value" per line;
  * lines starting with # describe the set-up. */
 #include "client.h"
 #include <psapi.h>
@@ -12,7 +13,8 @@
 #define EVENT_BATCH 100
 #define EVENT_STEPS 8        /* OnProgress per op with SendStatus: 10 events per op */
 #define LAT_OPS 1000
-#define INFLIGHT 10000
+#define CANCEL_OPS 2000
+#define FIRST_READS 1000
 
 static DISPID put_async_id;
 
@@ -119,18 +121,20 @@ static int bench_latency(IDispatch *obj)
     return 0;
 }
 
-/* 10,000 operations in flight: every sink created and every call made before the
- * thread pumps once (so all are pending), then pumped to completion */
-static int bench_inflight(IDispatch *obj)
+/* n operations in flight: every sink created and every call made before the thread
+ * pumps once (so all are pending, or completed and queued for this apartment), then
+ * pumped to completion; Control.LatencyMs is latency_ms meanwhile */
+static int bench_inflight(IDispatch *obj, int n, LONG latency_ms)
 {
-    simsink *s = calloc(INFLIGHT, sizeof *s);
+    simsink *s = calloc(n, sizeof *s);
     ev_group g;
-    int failed = 0, opened = 0;
+    int failed = !s, opened = 0;
     ev_group_init(&g);
+    ctl_set_long(g_ctl, L"LatencyMs", latency_ms);
     SIZE_T pu0 = private_usage(), vq0 = committed_private();
     double t0 = now_ms();
     LONGLONG in_open = 0, in_call = 0;
-    for (int i = 0; i < INFLIGHT && !failed; i++) {
+    for (int i = 0; i < n && !failed; i++) {
         LONGLONG a = qpc();
         if (FAILED(simsink_open(&s[i], NULL, &g))) { failed = 1; break; }
         LONGLONG b = qpc();
@@ -141,20 +145,87 @@ static int bench_inflight(IDispatch *obj)
     }
     double t_issued = now_ms();
     SIZE_T pu1 = private_usage(), vq1 = committed_private();
-    if (!failed && !wait_group_completed(&g, INFLIGHT, 120000)) failed = 1;
+    /* a minute more than the latency and a millisecond per operation */
+    if (!failed && !wait_group_completed(&g, n, 60000 + (DWORD)latency_ms + (DWORD)n)) failed = 1;
     double t1 = now_ms();
     LONG completed = g.completed;
     for (int i = 0; i < opened; i++) simsink_close(&s[i]);
     free(s);
     ev_group_free(&g);
+    ctl_set_long(g_ctl, L"LatencyMs", 0);
     double d_pu = (double)pu1 - (double)pu0, d_vq = (double)vq1 - (double)vq0;
-    printf("# inflight: %d sinks opened and calls made in %.1f ms, all completed %.1f ms later (%ld)\n",
-           INFLIGHT, t_issued - t0, t1 - t_issued, (long)completed);
-    printf("# inflight: %.1f ms creating and advising sinks, %.1f ms in PutAsync_\n", qpc_ms(in_open), qpc_ms(in_call));
-    printf("# inflight: PrivateUsage %+.0f bytes, committed private pages (VirtualQuery) %+.0f bytes\n", d_pu, d_vq);
-    if (failed) { printf("# inflight: FAILED\n"); return 1; }
-    printf("inflight_10000_wall_ms %.1f\n", t1 - t0);
-    printf("inflight_10000_bytes_per_op %.1f\n", (d_pu > d_vq ? d_pu : d_vq) / INFLIGHT);
+    printf("# inflight %d: LatencyMs %ld, sinks opened and calls made in %.1f ms, all completed %.1f ms later (%ld)\n",
+           n, (long)latency_ms, t_issued - t0, t1 - t_issued, (long)completed);
+    printf("# inflight %d: %.1f ms creating and advising sinks, %.1f ms in PutAsync_\n", n, qpc_ms(in_open),
+           qpc_ms(in_call));
+    printf("# inflight %d: PrivateUsage %+.0f bytes, committed private pages (VirtualQuery) %+.0f bytes\n", n, d_pu,
+           d_vq);
+    if (failed) { printf("# inflight %d: FAILED\n", n); return 1; }
+    printf("inflight_%d_wall_ms %.1f\n", n, t1 - t0);
+    printf("inflight_%d_bytes_per_op %.1f\n", n, (d_pu > d_vq ? d_pu : d_vq) / n);
+    return 0;
+}
+
+/* Cancel of calls that would never end (Control.Hang): CANCEL_OPS calls, each on its own
+ * sink, all pending; timed: Cancel on every sink (by IDispatch, as a script calls it), the
+ * OnCompleted(WBEM_E_CALL_CANCELLED) of each, every sink closed */
+static int bench_cancel(IDispatch *obj)
+{
+    static simsink s[CANCEL_OPS];
+    ev_group g;
+    DISPID cancel_id = DISPID_UNKNOWN;
+    int failed = 0, opened = 0, cancelled = 0;
+    ev_group_init(&g);
+    disp_put(g_ctl, L"Hang", v_bool(TRUE));
+    for (int i = 0; i < CANCEL_OPS && !failed; i++) {
+        if (FAILED(simsink_open(&s[i], NULL, &g))) { failed = 1; break; }
+        opened++;
+        if (FAILED(issue(obj, &s[i], 0))) failed = 1;
+    }
+    if (!failed && FAILED(disp_id(s[0].sink, L"Cancel", &cancel_id))) failed = 1;
+    pump_for(200);     /* the worker takes every call up and leaves it hanging */
+    LONG early = g.completed;
+    LONGLONG t0 = qpc(), in_check = 0;
+    for (int i = 0; i < opened && !failed; i++)
+        if (FAILED(disp_invoke_id(s[i].sink, cancel_id, DISPATCH_METHOD, NULL, 0, NULL))) failed = 1;
+    if (!failed && !wait_group_completed(&g, opened, 60000)) failed = 1;
+    LONGLONG c0 = qpc();
+    for (int i = 0; i < opened; i++) cancelled += completed_hr(s[i].rcv) == WBEM_E_CALL_CANCELLED_;
+    in_check = qpc() - c0;
+    for (int i = 0; i < opened; i++) simsink_close(&s[i]);
+    double us = qpc_ms(qpc() - t0 - in_check) * 1000.0;
+    disp_put(g_ctl, L"Hang", v_bool(FALSE));
+    ev_group_free(&g);
+    printf("# cancel: %d hanging calls, one sink each (%ld ended before Cancel); Cancel on each, its"
+           " OnCompleted, the sink closed: %.1f ms, %d of them WBEM_E_CALL_CANCELLED\n",
+           opened, (long)early, us / 1000.0, cancelled);
+    if (failed || early || cancelled != CANCEL_OPS) { printf("# cancel: FAILED %s\n", disp_last_error()); return 1; }
+    printf("cancel_us_per_op %.2f\n", us / CANCEL_OPS);
+    return 0;
+}
+
+/* The first read of a property on a fresh object, as a script host reads `obj.Size`:
+ * GetIDsOfNames then Invoke(PROPERTYGET|METHOD); the Get that makes the object and its
+ * release are not timed */
+static int bench_first_read(IDispatch *svc, IDispatch *obj)
+{
+    LONGLONG total = 0;
+    int failed = FAILED(disp_put(obj, L"Size", v_i4(7))) || FAILED(put_flags(obj, 0, NULL));
+    for (int i = 0; i < FIRST_READS && !failed; i++) {
+        VARIANT got, size;
+        if (FAILED(disp_call(svc, L"Get", &got, 1, v_str(L"SimB_Item.Name=\"bench\"")))) { failed = 1; break; }
+        IDispatch *fresh = var_to_disp(&got);
+        VariantClear(&got);
+        LONGLONG t0 = qpc();
+        HRESULT hr = disp_get(fresh, L"Size", &size);
+        total += qpc() - t0;
+        if (FAILED(hr) || V_VT(&size) != VT_I4 || V_I4(&size) != 7) failed = 1;
+        VariantClear(&size);
+        if (fresh) IDispatch_Release(fresh);
+    }
+    if (failed) { printf("# first read: FAILED %s\n", disp_last_error()); return 1; }
+    printf("# first read: %d objects from SWbemServices.Get, Size read once on each\n", FIRST_READS);
+    printf("first_read_us %.2f\n", qpc_ms(total) * 1000.0 / FIRST_READS);
     return 0;
 }
 
@@ -192,7 +263,10 @@ int bench_main(void)
     if (!failed) {
         failed |= bench_events(obj);
         failed |= bench_latency(obj);
-        failed |= bench_inflight(obj);
+        failed |= bench_inflight(obj, 10000, 0);
+        failed |= bench_inflight(obj, 100000, 2000);
+        failed |= bench_cancel(obj);
+        failed |= bench_first_read(svc, obj);
         failed |= bench_idle();
     }
     pool_release_all();

@@ -142,6 +142,7 @@ typedef struct event_rec {
     DISPID id;
     DWORD thread;
     LONGLONG t;                        /* qpc() at arrival */
+    LONG seq;                          /* arrival order among all receivers of the process */
     int argc;
     VARIANT args[4];                   /* in declaration order (DISPPARAMS reversed) */
 } event_rec;
@@ -225,6 +226,7 @@ extern const test_case suite_query[];
 extern const test_case suite_async[];
 extern const test_case suite_asyncops[];
 extern const test_case suite_control[];
+extern const test_case suite_scale[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

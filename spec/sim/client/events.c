@@ -32,6 +32,8 @@ void ev_group_free(ev_group *g)
     g->signal = NULL;
 }
 
+static volatile LONG arrivals;        /* numbers every event, across receivers */
+
 static inline receiver *impl_from_IDispatch(IDispatch *iface)
 {
     return CONTAINING_RECORD(iface, receiver, IDispatch_iface);
@@ -126,6 +128,7 @@ static HRESULT WINAPI rcv_Invoke(IDispatch *iface, DISPID id, REFIID riid, LCID 
     e->id = id;
     e->thread = GetCurrentThreadId();
     e->t = qpc();
+    e->seq = InterlockedIncrement(&arrivals);
     e->argc = dp ? (int)dp->cArgs : 0;
     if (e->argc > 4) e->argc = 4;
     /* rgvarg holds the last argument first */

@@ -24,16 +24,29 @@ struct sim_mailbox {
 static DWORD slot = TLS_OUT_OF_INDEXES;
 static const WCHAR mailbox_class[] = L"WbemSimMailbox";
 
+/* Takes ev out of the queue and out of its sink's list (lock held). Both lists are doubly
+** linked, so this costs the same however many events wait: a sink released while
+** thousands of others' events are queued pays for its own only. */
+static void unlink_event(sim_mailbox *mb, sim_event *ev)
+{
+  if (ev->prev) ev->prev->next = ev->next;
+  else mb->head = ev->next;
+  if (ev->next) ev->next->prev = ev->prev;
+  else mb->tail = ev->prev;
+  if (ev->sprev) ev->sprev->snext = ev->snext;
+  else *ev->own = ev->snext;
+  if (ev->snext) ev->snext->sprev = ev->sprev;
+  ev->prev = ev->next = ev->sprev = ev->snext = NULL;
+  ev->own = NULL;
+  mb->count--;
+}
+
 static sim_event *pop(sim_mailbox *mb)
 {
   sim_event *ev;
   EnterCriticalSection(&mb->cs);
   ev = mb->head;
-  if (ev) {
-    mb->head = ev->next;
-    if (!mb->head) mb->tail = NULL;
-    mb->count--;
-  }
+  if (ev) unlink_event(mb, ev);
   LeaveCriticalSection(&mb->cs);
   return ev;
 }
@@ -113,50 +126,42 @@ HRESULT mailbox_open(sim_mailbox **out)
   return S_OK;
 }
 
-BOOL mailbox_push(sim_mailbox *mb, sim_event *ev)
+BOOL mailbox_push(sim_mailbox *mb, sim_event *ev, sim_event **own)
 {
   BOOL ok = TRUE;
-  ev->next = NULL;
   EnterCriticalSection(&mb->cs);
+  ev->next = NULL;
+  ev->prev = mb->tail;
   if (mb->tail) mb->tail->next = ev;
   else mb->head = ev;
   mb->tail = ev;
+  /* the sink's list needs no order: it is only ever emptied */
+  ev->own = own;
+  ev->sprev = NULL;
+  ev->snext = *own;
+  if (*own) (*own)->sprev = ev;
+  *own = ev;
   mb->count++;
   if (!mb->woken) ok = mb->woken = PostMessageW(mb->window, WM_SIM_WAKE, 0, 0);
-  if (!ok) {
-    /* the thread is gone: nothing will ever read this queue; ev goes back to the caller */
-    sim_event *e;
-    mb->tail = NULL;
-    for (e = mb->head; e && e->next; e = e->next) mb->tail = e;
-    if (mb->tail) mb->tail->next = NULL;
-    else mb->head = NULL;
-    mb->count--;
-  }
+  /* the thread is gone: nothing will ever read this queue; ev goes back to the caller */
+  if (!ok) unlink_event(mb, ev);
   LeaveCriticalSection(&mb->cs);
   return ok;
 }
 
-void mailbox_drop(sim_mailbox *mb, sim_sink *s)
+void mailbox_drop(sim_mailbox *mb, sim_event **own)
 {
-  sim_event *ev, *next, *prev = NULL, *gone = NULL;
+  sim_event *ev, *gone = NULL;
   EnterCriticalSection(&mb->cs);
-  for (ev = mb->head; ev; ev = next) {
-    next = ev->next;
-    if (ev->sink != s) {
-      prev = ev;
-      continue;
-    }
-    if (prev) prev->next = next;
-    else mb->head = next;
-    if (mb->tail == ev) mb->tail = prev;
-    mb->count--;
+  while ((ev = *own)) {
+    unlink_event(mb, ev);
     ev->next = gone;
     gone = ev;
   }
   LeaveCriticalSection(&mb->cs);
   /* freed outside the lock: an operation's last event frees the operation */
-  for (; gone; gone = next) {
-    next = gone->next;
-    event_free(gone);
+  while ((ev = gone)) {
+    gone = ev->next;
+    event_free(ev);
   }
 }

@@ -16,16 +16,27 @@
 #include <stdlib.h>
 #include "wbemsim.h"
 
+/* A stored instance: in its namespace's list (the order instances were first put, which
+** is the order InstancesOf and ExecQuery return them) and in a bucket of the namespace's
+** hash of identities (instance_hash), so that Put, Get and Delete by path find an
+** instance without looking at the others. */
+typedef struct sim_inst {
+  struct sim_inst *prev, *next;
+  struct sim_inst *chain;   /* the next in its bucket */
+  ULONG hash;
+  sim_data *d;
+} sim_inst;
+
 typedef struct sim_ns {
   const WCHAR *name;
   sim_data **classes;
   int nclasses, capc;
-  sim_data **insts;
-  int ninsts, capi;
+  sim_inst *first, *last;
+  sim_inst **buckets;       /* nbuckets, a power of two, at least ninsts */
+  ULONG nbuckets, ninsts;
 } sim_ns;
 
-static sim_ns spaces[] = { { L"root", 0, 0, 0, 0, 0, 0 }, { L"root\\cimv2", 0, 0, 0, 0, 0, 0 },
-                           { L"root\\default", 0, 0, 0, 0, 0, 0 } };
+static sim_ns spaces[] = { { .name = L"root" }, { .name = L"root\\cimv2" }, { .name = L"root\\default" } };
 #define NSPACES (int)(sizeof spaces / sizeof spaces[0])
 static CRITICAL_SECTION repo_cs;
 static INIT_ONCE repo_once = INIT_ONCE_STATIC_INIT;
@@ -106,11 +117,21 @@ static BOOL derives(sim_ns *ns, const WCHAR *cls, const WCHAR *base)
 
 /* ---- instance identity ---- */
 
+/* A key's value as text (cim_key_text), NULL for none; *owned is what to free. A string is
+** its own text: every put and lookup compares keys, and most keys are strings. */
+static const WCHAR *key_text(const VARIANT *v, WCHAR **owned)
+{
+  *owned = NULL;
+  if (V_VT(v) == VT_BSTR) return V_BSTR(v) ? V_BSTR(v) : L"";
+  return *owned = cim_key_text(v);
+}
+
 static BOOL key_equal(const sim_prop *p, const WCHAR *text)
 {
-  WCHAR *mine = cim_key_text(&p->value);
+  WCHAR *owned;
+  const WCHAR *mine = key_text(&p->value, &owned);
   BOOL eq = mine && text && _wcsicmp(mine, text) == 0;
-  free(mine);
+  free(owned);
   return eq;
 }
 
@@ -159,25 +180,165 @@ static BOOL same_instance(sim_ns *ns, const sim_data *a, const sim_data *b)
   if (!oa || !ob || _wcsicmp(oa, ob) != 0) return FALSE;
   for (i = 0; i < a->n; i++) {
     const sim_prop *ka = &a->props[i], *kb;
-    WCHAR *t;
+    WCHAR *owned;
     BOOL eq;
     if (!prop_is_key(ka)) continue;
     kb = data_prop(b, ka->name);
     if (!kb) return FALSE;
-    t = cim_key_text(&ka->value);
-    eq = key_equal(kb, t);
-    free(t);
+    eq = key_equal(kb, key_text(&ka->value, &owned));
+    free(owned);
     if (!eq) return FALSE;
   }
   return TRUE;
 }
 
-static int instance_index(sim_ns *ns, const sim_data *d)
+/* ---- the index of instances ----
+** An instance's identity hash covers what same_instance and inst_matches_path compare:
+** the class declaring the keys and the keys it declares (names and values, case folded as
+** _wcsicmp compares them, combined in any order). Every singleton hashes alike:
+** which singletons are the same object depends on the hierarchy, not on a value. A lookup
+** hashes, then compares only the instances of one bucket with the same hash. */
+
+static ULONG hash_text(ULONG h, const WCHAR *s)
 {
+  for (; s && *s; s++) h = (h ^ (ULONG)towlower(*s)) * 16777619u;    /* FNV-1a */
+  return h;
+}
+
+static ULONG hash_key(ULONG h, const WCHAR *name, const WCHAR *text)
+{
+  return h + hash_text(hash_text(hash_text(2166136261u, name), L"="), text) * 2654435761u;
+}
+
+#define SINGLETON_HASH 0x5e1f5e1fu
+
+static BOOL declared_by(const sim_data *d, const sim_prop *p, const WCHAR *origin)
+{
+  return _wcsicmp(p->origin ? p->origin : d->cls, origin) == 0;
+}
+
+static ULONG instance_hash(const sim_data *d)
+{
+  const WCHAR *origin;
+  ULONG h;
   int i;
-  for (i = 0; i < ns->ninsts; i++)
-    if (same_instance(ns, ns->insts[i], d)) return i;
-  return -1;
+  if (data_is_singleton(d) || !(origin = key_origin(d))) return SINGLETON_HASH;
+  h = hash_text(2166136261u, origin);
+  for (i = 0; i < d->n; i++) {
+    const sim_prop *p = &d->props[i];
+    WCHAR *owned;
+    if (!prop_is_key(p) || !declared_by(d, p, origin)) continue;
+    h = hash_key(h, p->name, key_text(&p->value, &owned));
+    free(owned);
+  }
+  return h;
+}
+
+/* The hash of the instance a path names (check_path_keys passed: a key without a name is
+** the class's only key). */
+static ULONG path_hash(const sim_data *cls, const sim_path *p)
+{
+  const WCHAR *origin;
+  ULONG h;
+  int i, j;
+  if (p->singleton || !(origin = key_origin(cls))) return SINGLETON_HASH;
+  h = hash_text(2166136261u, origin);
+  for (i = 0; i < p->nkeys; i++) {
+    const sim_prop *kp = NULL;
+    if (p->keys[i].name) kp = data_prop(cls, p->keys[i].name);
+    else
+      for (j = 0; j < cls->n && !kp; j++)
+        if (prop_is_key(&cls->props[j])) kp = &cls->props[j];
+    if (kp && declared_by(cls, kp, origin)) h = hash_key(h, kp->name, p->keys[i].text);
+  }
+  return h;
+}
+
+static sim_inst **bucket(sim_ns *ns, ULONG hash) { return &ns->buckets[hash & (ns->nbuckets - 1)]; }
+
+/* Room for one more at a load of at most one per bucket; doubling keeps a put O(1)
+** amortized. */
+static BOOL index_grow(sim_ns *ns)
+{
+  ULONG n = ns->nbuckets ? ns->nbuckets * 2 : 64;
+  sim_inst **v, *it;
+  if (ns->ninsts < ns->nbuckets) return TRUE;
+  if (!(v = calloc(n, sizeof *v))) return FALSE;
+  free(ns->buckets);
+  ns->buckets = v;
+  ns->nbuckets = n;
+  for (it = ns->first; it; it = it->next) {
+    sim_inst **b = bucket(ns, it->hash);
+    it->chain = *b;
+    *b = it;
+  }
+  return TRUE;
+}
+
+static void unchain(sim_ns *ns, sim_inst *it)
+{
+  sim_inst **at = bucket(ns, it->hash);
+  while (*at != it) at = &(*at)->chain;
+  *at = it->chain;
+  it->chain = NULL;
+}
+
+static void chain(sim_ns *ns, sim_inst *it)
+{
+  sim_inst **b = bucket(ns, it->hash);
+  it->chain = *b;
+  *b = it;
+}
+
+/* Stores d (taken, its instance_hash h) last in the namespace's order; FALSE (d not taken)
+** when out of memory. */
+static BOOL index_add(sim_ns *ns, sim_data *d, ULONG h)
+{
+  sim_inst *it;
+  if (!index_grow(ns) || !(it = calloc(1, sizeof *it))) return FALSE;
+  it->d = d;
+  it->hash = h;
+  it->prev = ns->last;
+  if (ns->last) ns->last->next = it;
+  else ns->first = it;
+  ns->last = it;
+  chain(ns, it);
+  ns->ninsts++;
+  return TRUE;
+}
+
+/* d (taken, its instance_hash h) in place of the instance it holds: the namespace's order
+** stays as it was. */
+static void index_replace(sim_ns *ns, sim_inst *it, sim_data *d, ULONG h)
+{
+  data_free(it->d);
+  it->d = d;
+  if (h == it->hash) return;
+  unchain(ns, it);
+  it->hash = h;
+  chain(ns, it);
+}
+
+static void index_remove(sim_ns *ns, sim_inst *it)
+{
+  unchain(ns, it);
+  if (it->prev) it->prev->next = it->next;
+  else ns->first = it->next;
+  if (it->next) it->next->prev = it->prev;
+  else ns->last = it->prev;
+  ns->ninsts--;
+  data_free(it->d);
+  free(it);
+}
+
+/* The stored instance that is the same object as d (of instance_hash h), or NULL. */
+static sim_inst *find_instance(sim_ns *ns, const sim_data *d, ULONG h)
+{
+  sim_inst *it;
+  if (!ns->nbuckets) return NULL;
+  for (it = *bucket(ns, h); it; it = it->chain)
+    if (it->hash == h && same_instance(ns, it->d, d)) return it;
+  return NULL;
 }
 
 /* Key names in a path must be the class's keys. */
@@ -199,14 +360,15 @@ static HRESULT check_path_keys(const sim_data *cls, const sim_path *p)
 }
 
 /* What a path names, for Get and Delete alike, the lock held: the namespace (the path's own,
-** or nsname), and the class (*at -1) or the instance (*at its index in ns->insts). A path
+** or nsname), and the class (*at NULL) or the instance (*at its place in the index). A path
 ** without a class is invalid; an absent class is not found, but for an instance path it is
 ** an invalid class; key names that are not the class's make an invalid path. */
-static HRESULT find_path(const WCHAR *nsname, const sim_path *p, sim_ns **ns, sim_data **found, int *at)
+static HRESULT find_path(const WCHAR *nsname, const sim_path *p, sim_ns **ns, sim_data **found, sim_inst **at)
 {
   sim_data *cls;
+  sim_inst *it;
   HRESULT hr;
-  int i;
+  ULONG h;
   if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
   *ns = find_ns(p->ns ? p->ns : nsname);
   if (!*ns) return (HRESULT)WBEM_E_INVALID_NAMESPACE;
@@ -214,14 +376,16 @@ static HRESULT find_path(const WCHAR *nsname, const sim_path *p, sim_ns **ns, si
     return path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
   if (path_is_class(p)) {
     *found = cls;
-    *at = -1;
+    *at = NULL;
     return S_OK;
   }
   if (FAILED(hr = check_path_keys(cls, p))) return hr;
-  for (i = 0; i < (*ns)->ninsts; i++)
-    if (inst_matches_path(*ns, (*ns)->insts[i], p)) {
-      *found = (*ns)->insts[i];
-      *at = i;
+  if (!(*ns)->nbuckets) return (HRESULT)WBEM_E_NOT_FOUND;
+  h = path_hash(cls, p);
+  for (it = *bucket(*ns, h); it; it = it->chain)
+    if (it->hash == h && inst_matches_path(*ns, it->d, p)) {
+      *found = it->d;
+      *at = it;
       return S_OK;
     }
   return (HRESULT)WBEM_E_NOT_FOUND;
@@ -233,8 +397,8 @@ HRESULT repo_get(const WCHAR *nsname, const sim_path *p, sim_data **out)
 {
   sim_ns *ns;
   sim_data *found;
+  sim_inst *at;
   HRESULT hr;
-  int at;
   *out = NULL;
   lock();
   if (SUCCEEDED(hr = find_path(nsname, p, &ns, &found, &at))) hr = (*out = data_clone(found)) ? S_OK : E_OUTOFMEMORY;
@@ -263,8 +427,9 @@ HRESULT repo_get_class(const WCHAR *nsname, const WCHAR *name, sim_data **out)
 HRESULT repo_instances(const WCHAR *nsname, const WCHAR *cls, BOOL shallow, sim_data ***out, int *n)
 {
   sim_ns *ns;
+  sim_inst *it;
   HRESULT hr = S_OK;
-  int i, cap = 0;
+  int cap = 0;
   *out = NULL;
   *n = 0;
   lock();
@@ -272,9 +437,9 @@ HRESULT repo_instances(const WCHAR *nsname, const WCHAR *cls, BOOL shallow, sim_
   if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
   else if (!find_class(ns, cls)) hr = (HRESULT)WBEM_E_INVALID_CLASS;
   else
-    for (i = 0; i < ns->ninsts && SUCCEEDED(hr); i++)
-      if (shallow ? _wcsicmp(ns->insts[i]->cls, cls) == 0 : derives(ns, ns->insts[i]->cls, cls)) {
-        sim_data *c = data_clone(ns->insts[i]);
+    for (it = ns->first; it && SUCCEEDED(hr); it = it->next)
+      if (shallow ? _wcsicmp(it->d->cls, cls) == 0 : derives(ns, it->d->cls, cls)) {
+        sim_data *c = data_clone(it->d);
         if (!c || !push(out, n, &cap, c)) {
           data_free(c);
           hr = E_OUTOFMEMORY;
@@ -369,8 +534,10 @@ static HRESULT conform(const sim_data *cls, const sim_data *d, sim_data **out)
 static HRESULT put_instance(sim_ns *ns, const sim_data *d, LONG flags, sim_path *written)
 {
   sim_data *cls, *inst;
+  sim_inst *at;
   HRESULT hr;
-  int i, at;
+  ULONG h;
+  int i;
   if (!d->cls) return (HRESULT)WBEM_E_INVALID_OBJECT;
   cls = find_class(ns, d->cls);
   if (!cls) return (HRESULT)WBEM_E_INVALID_CLASS;
@@ -382,16 +549,16 @@ static HRESULT put_instance(sim_ns *ns, const sim_data *d, LONG flags, sim_path 
       data_free(inst);
       return (HRESULT)WBEM_E_ILLEGAL_NULL;
     }
-  at = instance_index(ns, inst);
-  if (at >= 0 && (flags & SIM_FLAG_CREATE_ONLY)) hr = (HRESULT)WBEM_E_ALREADY_EXISTS;
-  else if (at < 0 && (flags & SIM_FLAG_UPDATE_ONLY)) hr = (HRESULT)WBEM_E_NOT_FOUND;
+  h = instance_hash(inst);
+  at = find_instance(ns, inst, h);
+  if (at && (flags & SIM_FLAG_CREATE_ONLY)) hr = (HRESULT)WBEM_E_ALREADY_EXISTS;
+  else if (!at && (flags & SIM_FLAG_UPDATE_ONLY)) hr = (HRESULT)WBEM_E_NOT_FOUND;
   else if (written && FAILED(hr = data_to_path(inst, written))) ;
-  else if (at >= 0) {
-    data_free(ns->insts[at]);
-    ns->insts[at] = inst;
+  else if (at) {
+    index_replace(ns, at, inst, h);
     return S_OK;
   }
-  else if (!push(&ns->insts, &ns->ninsts, &ns->capi, inst)) hr = E_OUTOFMEMORY;
+  else if (!index_add(ns, inst, h)) hr = E_OUTOFMEMORY;
   else return S_OK;
   if (written) path_free(written);
   data_free(inst);
@@ -454,17 +621,20 @@ static BOOL has_children(sim_ns *ns, const WCHAR *cls)
 
 static BOOL has_instances(sim_ns *ns, const WCHAR *cls)
 {
-  int i;
-  for (i = 0; i < ns->ninsts; i++)
-    if (derives(ns, ns->insts[i]->cls, cls)) return TRUE;
+  sim_inst *it;
+  for (it = ns->first; it; it = it->next)
+    if (derives(ns, it->d->cls, cls)) return TRUE;
   return FALSE;
 }
 
+/* cls NULL: every instance */
 static void delete_instances(sim_ns *ns, const WCHAR *cls)
 {
-  int i;
-  for (i = ns->ninsts - 1; i >= 0; i--)
-    if (derives(ns, ns->insts[i]->cls, cls)) remove_at(ns->insts, &ns->ninsts, i);
+  sim_inst *it, *next;
+  for (it = ns->first; it; it = next) {
+    next = it->next;
+    if (!cls || derives(ns, it->d->cls, cls)) index_remove(ns, it);
+  }
 }
 
 /* The new definition of a child class under its updated parent. A conflict is a child's
@@ -663,12 +833,12 @@ HRESULT repo_delete(const WCHAR *nsname, const sim_path *p)
 {
   sim_ns *ns;
   sim_data *found;
+  sim_inst *at;
   HRESULT hr;
-  int at;
   lock();
   if (SUCCEEDED(hr = find_path(nsname, p, &ns, &found, &at))) {
-    if (at < 0) delete_class(ns, p->cls);
-    else remove_at(ns->insts, &ns->ninsts, at);
+    if (!at) delete_class(ns, p->cls);
+    else index_remove(ns, at);
   }
   unlock();
   return hr;
@@ -758,14 +928,16 @@ static void seed_value(sim_data *d, const WCHAR *name, const WCHAR *text)
   VariantClear(&in);
 }
 
+/* Seeded instances are stored once their values are set (seed_store): the index hashes
+** the keys. */
 static sim_data *seed_instance(sim_ns *ns, const WCHAR *cls)
 {
-  sim_data *d = data_spawn_instance(find_class(ns, cls));
-  if (d && !push(&ns->insts, &ns->ninsts, &ns->capi, d)) {
-    data_free(d);
-    return NULL;
-  }
-  return d;
+  return data_spawn_instance(find_class(ns, cls));
+}
+
+static void seed_store(sim_ns *ns, sim_data *d)
+{
+  if (d && !index_add(ns, d, instance_hash(d))) data_free(d);
 }
 
 static const struct { const WCHAR *name; CIMTYPE type; const WCHAR *value, *array; } alltypes[] = {
@@ -821,10 +993,12 @@ static void seed(void)
   i = seed_instance(cimv2, L"Sim_Base");
   seed_value(i, L"Id", L"b1");
   seed_value(i, L"Label", L"base one");
+  seed_store(cimv2, i);
   i = seed_instance(cimv2, L"Sim_Derived");
   seed_value(i, L"Id", L"d1");
   seed_value(i, L"Label", L"derived one");
   seed_value(i, L"Extra", L"7");
+  seed_store(cimv2, i);
   i = seed_instance(cimv2, L"Sim_AllTypes");
   seed_value(i, L"Name", L"one");
   for (k = 0; k < sizeof alltypes / sizeof alltypes[0]; k++) {
@@ -833,13 +1007,16 @@ static void seed(void)
     swprintf(arr, 32, L"%lsArray", alltypes[k].name);
     seed_value(i, arr, alltypes[k].array);
   }
+  seed_store(cimv2, i);
   i = seed_instance(cimv2, L"Sim_MultiKey");
   seed_value(i, L"Host", L"h1");
   seed_value(i, L"Port", L"80");
   seed_value(i, L"Note", L"web");
+  seed_store(cimv2, i);
   i = seed_instance(cimv2, L"Sim_Settings");
   seed_value(i, L"Level", L"1");
   seed_value(i, L"Mode", L"normal");
+  seed_store(cimv2, i);
 
   c = seed_class(def, L"Sim_Thing", NULL, NULL);
   seed_prop(c, L"Name", CIM_STRING, TRUE);
@@ -852,7 +1029,7 @@ void repo_reset(void)
   lock();
   for (i = 0; i < NSPACES; i++) {
     sim_ns *ns = &spaces[i];
-    while (ns->ninsts) remove_at(ns->insts, &ns->ninsts, ns->ninsts - 1);
+    delete_instances(ns, NULL);
     while (ns->nclasses) remove_at(ns->classes, &ns->nclasses, ns->nclasses - 1);
   }
   seed();

@@ -34,6 +34,8 @@ struct sim_sink {
   int n, cap;
   DWORD next_cookie;
   sim_mailbox *mailbox;     /* the STA thread's (mailbox.c); NULL for MTA sinks or once closed */
+  sim_event *queued;        /* its events waiting in that mailbox (kept under the mailbox's lock) */
+  sim_op_list ops;          /* its operations waiting in the worker's queue (under the worker's lock) */
   BOOL sta;
   LONG cancel_gen;          /* bumped by Cancel: operations submitted before it are cancelled */
 };
@@ -61,6 +63,7 @@ void sink_internal_addref(sim_sink *s) { InterlockedIncrement(&s->iref); }
 LONG sink_generation(sim_sink *s) { return InterlockedCompareExchange(&s->cancel_gen, 0, 0); }
 void sink_bump_generation(sim_sink *s) { InterlockedIncrement(&s->cancel_gen); }
 BOOL sink_in_sta(sim_sink *s) { return s->sta; }
+sim_op_list *sink_ops(sim_sink *s) { return &s->ops; }
 
 void sink_internal_release(sim_sink *s)
 {
@@ -131,7 +134,7 @@ BOOL sink_post(sim_sink *s, sim_event *ev)
   if (s->mailbox) {
     ev->sink = s;
     sink_internal_addref(s);
-    posted = mailbox_push(s->mailbox, ev);
+    posted = mailbox_push(s->mailbox, ev, &s->queued);
   }
   LeaveCriticalSection(&s->cs);
   return posted;
@@ -144,7 +147,7 @@ static void close_mailbox(sim_sink *s)
   mb = s->mailbox;
   s->mailbox = NULL;
   LeaveCriticalSection(&s->cs);
-  if (mb) mailbox_drop(mb, s);         /* events still queued go unfired: the clients are gone */
+  if (mb) mailbox_drop(mb, &s->queued);         /* events still queued go unfired: the clients are gone */
 }
 
 /* ---- ISWbemSink ---- */

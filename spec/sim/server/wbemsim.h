@@ -268,6 +268,11 @@ HRESULT locator_create(REFIID riid, void **out);
 
 /* ---- sink.c ---- */
 typedef struct sim_sink sim_sink;
+/* A sink's operations waiting in the worker's timed queue, in that queue's order: what
+** Cancel (and the sink's release) walks, so that costs that sink's calls only. */
+struct sim_op;
+typedef struct sim_op_list { struct sim_op *head, *tail; } sim_op_list;
+sim_op_list *sink_ops(sim_sink *s);                     /* the worker's, under its lock */
 sim_sink *sink_from_dispatch(IDispatch *disp);          /* internal ref, or NULL when not ours */
 void    sink_internal_release(sim_sink *s);
 void    sink_internal_addref(sim_sink *s);
@@ -276,7 +281,9 @@ void    sink_bump_generation(sim_sink *s);
 /* One event: DISPID and its arguments in DISPPARAMS order (reversed), owned by the event;
 ** done (if set) runs once the event was fired or dropped: an operation's last cleanup. */
 typedef struct sim_event {
-  struct sim_event *next;   /* in a mailbox */
+  struct sim_event *prev, *next;    /* in a mailbox, in delivery order */
+  struct sim_event *sprev, *snext;  /* among the queued events of the same sink */
+  struct sim_event **own;           /* the head of that list (the sink's), under the mailbox lock */
   sim_sink *sink;           /* internal reference while queued in a mailbox */
   DISPID id;
   VARIANT args[4];
@@ -292,8 +299,10 @@ void    event_free(sim_event *ev);                      /* runs done, clears the
 /* ---- mailbox.c ---- */
 typedef struct sim_mailbox sim_mailbox;
 HRESULT mailbox_open(sim_mailbox **out);                /* the calling STA thread's; NULL in the MTA */
-BOOL    mailbox_push(sim_mailbox *mb, sim_event *ev);   /* FALSE: the thread is gone, ev not taken */
-void    mailbox_drop(sim_mailbox *mb, sim_sink *s);     /* frees the queued events of s */
+/* own is the sink's list of its queued events (a head pointer the sink keeps, NULL when
+** none), kept by the mailbox under its lock: dropping a sink's events costs only those. */
+BOOL    mailbox_push(sim_mailbox *mb, sim_event *ev, sim_event **own);  /* FALSE: the thread is gone, ev not taken */
+void    mailbox_drop(sim_mailbox *mb, sim_event **own);  /* frees the events still queued in own */
 HRESULT sink_create(REFIID riid, void **out);
 
 /* ---- worker.c ---- */

@@ -2,7 +2,9 @@
 ** worker.c: the thread that completes asynchronous operations, as WMI completes them on
 ** its own threads and calls the sink back.
 **
-** One thread (CoInitializeEx MTA) and one queue ordered by due time. An operation is due
+** One thread (CoInitializeEx MTA) and a queue ordered by due time (with each sink's share
+** of it linked apart, so cancelling a sink visits only its calls), and before it the
+** cancelled operations, due at once, in the order they were cancelled. An operation is due
 ** at submission + Control.LatencyMs; with wbemFlagSendStatus its Control.ProgressSteps
 ** OnProgress events are spread over that time. Its events come in order:
 **   [OnProgress(upper, current, message, ctx) x steps]  (only with wbemFlagSendStatus)
@@ -20,8 +22,13 @@
 
 #define NEVER (~(ULONGLONG)0)
 
+/* An operation is in one of two lists: the timed queue (by due time) and, while there,
+** its sink's list too; or the queue of cancelled operations, which are due now. */
+typedef struct op_links { struct sim_op *prev, *next; } op_links;
+
 typedef struct sim_op {
-  struct sim_op *prev, *next;
+  op_links q;               /* in the timed queue or the cancelled one */
+  op_links s;               /* in its sink's list, while in the timed queue */
   ULONGLONG start, due;
   sim_op_kind kind;
   LONG flags;
@@ -37,7 +44,8 @@ typedef struct sim_op {
 
 static CRITICAL_SECTION q_cs;
 static CONDITION_VARIABLE q_cv = CONDITION_VARIABLE_INIT;
-static sim_op *head, *tail;
+static sim_op_list timed;        /* by due time; equal due times in the order queued */
+static sim_op_list cancelled;    /* due now, in the order they were cancelled */
 static HANDLE idle_event;   /* set while the worker waits: no step under way */
 static LONG reset_gen;
 static INIT_ONCE lock_once = INIT_ONCE_STATIC_INIT, thread_once = INIT_ONCE_STATIC_INIT;
@@ -60,28 +68,66 @@ static void lock(void)
 
 static void unlock(void) { LeaveCriticalSection(&q_cs); }
 
-/* ---- the queue (lock held) ---- */
+/* ---- the queues (lock held) ---- */
 
-static void unlink_op(sim_op *op)
+static op_links *links(sim_op *op, BOOL by_sink) { return by_sink ? &op->s : &op->q; }
+
+static void list_remove(sim_op_list *l, sim_op *op, BOOL by_sink)
 {
-  if (op->prev) op->prev->next = op->next;
-  else head = op->next;
-  if (op->next) op->next->prev = op->prev;
-  else tail = op->prev;
-  op->prev = op->next = NULL;
+  op_links *k = links(op, by_sink);
+  if (k->prev) links(k->prev, by_sink)->next = k->next;
+  else l->head = k->next;
+  if (k->next) links(k->next, by_sink)->prev = k->prev;
+  else l->tail = k->prev;
+  k->prev = k->next = NULL;
 }
 
-/* After the last operation due no later: equal due times keep submission order. */
-static void insert_op(sim_op *op)
+/* After at (NULL: first). */
+static void list_insert(sim_op_list *l, sim_op *at, sim_op *op, BOOL by_sink)
 {
-  sim_op *at = tail;
-  while (at && at->due > op->due) at = at->prev;
-  op->prev = at;
-  op->next = at ? at->next : head;
-  if (op->next) op->next->prev = op;
-  else tail = op;
-  if (at) at->next = op;
-  else head = op;
+  op_links *k = links(op, by_sink);
+  k->prev = at;
+  k->next = at ? links(at, by_sink)->next : l->head;
+  if (k->next) links(k->next, by_sink)->prev = op;
+  else l->tail = op;
+  if (at) links(at, by_sink)->next = op;
+  else l->head = op;
+}
+
+/* After the last operation due no later: equal due times keep the order queued. Ops are
+** mostly queued in due order, so the walk from the tail is short. The sink's list takes
+** the same place among the sink's own, so it keeps the timed queue's order. */
+static void list_insert_due(sim_op_list *l, sim_op *op, BOOL by_sink)
+{
+  sim_op *at = l->tail;
+  while (at && at->due > op->due) at = links(at, by_sink)->prev;
+  list_insert(l, at, op, by_sink);
+}
+
+static void queue_timed(sim_op *op)
+{
+  list_insert_due(&timed, op, FALSE);
+  list_insert_due(sink_ops(op->sink), op, TRUE);
+}
+
+static void unqueue_timed(sim_op *op)
+{
+  list_remove(&timed, op, FALSE);
+  list_remove(sink_ops(op->sink), op, TRUE);
+}
+
+static BOOL is_cancelled(sim_op *op)
+{
+  return sink_generation(op->sink) != op->gen || op->reset_gen != reset_gen;
+}
+
+/* Back in the queue after a step; one cancelled meanwhile (while it was out of every
+** list, so Cancel could not move it) is due now, or it would wait for its due time, or
+** for ever under Control.Hang. */
+static void requeue(sim_op *op)
+{
+  if (is_cancelled(op)) list_insert(&cancelled, cancelled.tail, op, FALSE);
+  else queue_timed(op);
 }
 
 /* ---- events ---- */
@@ -238,12 +284,12 @@ static void free_op(void *param)
 ** Returns TRUE when the operation is done with (its last event sent). */
 static BOOL step(sim_op *op)
 {
-  BOOL cancelled = sink_generation(op->sink) != op->gen || op->reset_gen != reset_gen;
+  BOOL gone = is_cancelled(op);
   LONG steps = (op->flags & SIM_FLAG_SEND_STATUS) ? op->set.progress_steps : 0;
   HRESULT hr;
   IDispatch *err = NULL;
 
-  if (!cancelled && op->stage < steps) {
+  if (!gone && op->stage < steps) {
     WCHAR msg[64];
     op->stage++;
     swprintf(msg, 64, L"%ls: step %ld of %ld", operation_name(op), (long)op->stage, (long)steps);
@@ -251,11 +297,11 @@ static BOOL step(sim_op *op)
     op->due = op->start + (ULONGLONG)op->set.latency_ms * (ULONGLONG)(op->stage + 1) / (ULONGLONG)(steps + 1);
     return FALSE;
   }
-  if (!cancelled && op->set.hang) {
+  if (!gone && op->set.hang) {
     op->due = NEVER;                   /* Control.Hang: until cancelled */
     return FALSE;
   }
-  hr = cancelled ? (HRESULT)WBEM_E_CALL_CANCELLED : op->fail;
+  hr = gone ? (HRESULT)WBEM_E_CALL_CANCELLED : op->fail;
   if (SUCCEEDED(hr)) hr = perform(op);
   if (FAILED(hr)) {
     WCHAR *rel = NULL;
@@ -273,27 +319,26 @@ static BOOL step(sim_op *op)
 
 static DWORD WINAPI worker_main(void *param)
 {
+  BOOL done;
   (void)param;
   worker_thread_id = GetCurrentThreadId();
   CoInitializeEx(NULL, COINIT_MULTITHREADED);
   lock();
   for (;;) {
     ULONGLONG now = GetTickCount64();
-    if (head && head->due <= now) {
-      sim_op *op = head;
-      unlink_op(op);
+    sim_op *op = cancelled.head;
+    if (op) list_remove(&cancelled, op, FALSE);
+    else if (timed.head && timed.head->due <= now) unqueue_timed(op = timed.head);
+    if (op) {
       ResetEvent(idle_event);
       unlock();
-      if (!step(op)) {
-        lock();
-        insert_op(op);
-        continue;
-      }
+      done = step(op);
       lock();
+      if (!done) requeue(op);
       continue;
     }
     SetEvent(idle_event);
-    SleepConditionVariableCS(&q_cv, &q_cs, head && head->due != NEVER ? (DWORD)(head->due - now) : INFINITE);
+    SleepConditionVariableCS(&q_cv, &q_cs, timed.head && timed.head->due != NEVER ? (DWORD)(timed.head->due - now) : INFINITE);
   }
   return 0;
 }
@@ -361,31 +406,23 @@ HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
   op->reset_gen = reset_gen;
   op->due = op->start + (ULONGLONG)((op->flags & SIM_FLAG_SEND_STATUS) && op->set.progress_steps > 0
                                     ? op->set.latency_ms / (op->set.progress_steps + 1) : op->set.latency_ms);
-  insert_op(op);
+  queue_timed(op);
   WakeConditionVariable(&q_cv);
   unlock();
   return S_OK;
 }
 
-/* Moves the cancelled operations to the front, in their order, due now. */
+/* Moves the waiting operations of s (of every sink when NULL), in their order, to the
+** queue of cancelled ones, which the worker takes before anything else. Only those
+** operations are visited: a sink's release costs its own calls, however many others wait. */
 static void cancel_where(sim_sink *s)
 {
-  sim_op *op, *next, *first = NULL, *last = NULL;
-  for (op = head; op; op = next) {
-    next = op->next;
-    if (s && op->sink != s) continue;
-    unlink_op(op);
+  sim_op_list *from = s ? sink_ops(s) : &timed;
+  sim_op *op;
+  while ((op = from->head)) {
+    unqueue_timed(op);
     op->due = 0;
-    op->prev = last;
-    if (last) last->next = op;
-    else first = op;
-    last = op;
-  }
-  if (first) {
-    last->next = head;
-    if (head) head->prev = last;
-    else tail = last;
-    head = first;
+    list_insert(&cancelled, cancelled.tail, op, FALSE);
   }
   WakeConditionVariable(&q_cv);
 }
