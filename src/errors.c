@@ -274,22 +274,11 @@ static int push_system_message(lua_State *L, HRESULT hr) {
   return 1;
 }
 
-/* Reads one property of an automation object by name into *out (VT_EMPTY on failure). */
-static void get_named(IDispatch *disp, const WCHAR *name, VARIANT *out) {
-  DISPID id;
-  DISPPARAMS none = { NULL, NULL, 0, 0 };
-  LPOLESTR n = (LPOLESTR)name;
-  VariantInit(out);
-  if (FAILED(IDispatch_GetIDsOfNames(disp, &IID_NULL, &n, 1, LOCALE_USER_DEFAULT, &id)))
-    return;
-  if (FAILED(IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT,
-                              DISPATCH_PROPERTYGET | DISPATCH_METHOD, &none, out, NULL, NULL)))
-    VariantInit(out);
-}
-
+/* Sets field k of the table on top to the string property name of disp, when it is a
+** non-empty string. */
 static void setfield_named(lua_State *L, IDispatch *disp, const WCHAR *name, const char *k) {
   VARIANT v;
-  get_named(disp, name, &v);
+  wbem_disp_get(disp, name, &v);
   if (V_VT(&v) == VT_BSTR) setfield_bstr(L, k, V_BSTR(&v));
   VariantClear(&v);
 }
@@ -318,22 +307,15 @@ static int is_wbem_code(HRESULT hr) {
   return HRESULT_FACILITY(hr) == FACILITY_ITF && (HRESULT_CODE(hr) & 0xF000) == 0x1000;
 }
 
+/* ei: completed already (wbem_disp_invoke does it) and only read here. */
 void wbem_push_error_ex(lua_State *L, HRESULT hr, const char *operation, const EXCEPINFO *ei,
                         const char *last_error_progid) {
-  EXCEPINFO local;
-  const EXCEPINFO *orig = ei;
   const hr_entry *e;
   int has_message = 0;
   luaL_checkstack(L, 6, "wbem: error object");
-  if (ei != NULL) {
-    /* The callee may defer filling EXCEPINFO; the real code is in it. */
-    local = *ei;
-    if (local.pfnDeferredFillIn != NULL) local.pfnDeferredFillIn(&local);
-    if (hr == DISP_E_EXCEPTION) {
-      if (local.scode != 0) hr = local.scode;
-      else if (local.wCode != 0) hr = MAKE_HRESULT(SEVERITY_ERROR, FACILITY_DISPATCH, local.wCode);
-    }
-    ei = &local;
+  if (ei != NULL && hr == DISP_E_EXCEPTION) {   /* the real code is in the EXCEPINFO */
+    if (ei->scode != 0) hr = ei->scode;
+    else if (ei->wCode != 0) hr = MAKE_HRESULT(SEVERITY_ERROR, FACILITY_DISPATCH, ei->wCode);
   }
   e = find_entry(hr);
   lua_createtable(L, 0, 8);
@@ -367,12 +349,6 @@ void wbem_push_error_ex(lua_State *L, HRESULT hr, const char *operation, const E
     lua_setfield(L, -2, "message");
   }
   if (is_wbem_code(hr) && last_error_progid != NULL) add_last_error(L, last_error_progid);
-  if (ei == &local) {
-    /* Only what the deferred fill-in added is ours; the caller frees the rest. */
-    if (local.bstrDescription != orig->bstrDescription) SysFreeString(local.bstrDescription);
-    if (local.bstrSource != orig->bstrSource) SysFreeString(local.bstrSource);
-    if (local.bstrHelpFile != orig->bstrHelpFile) SysFreeString(local.bstrHelpFile);
-  }
   luaL_setmetatable(L, WBEM_ERROR);
 }
 
@@ -503,11 +479,7 @@ static const luaL_Reg funcs[] = {
 };
 
 void wbem_open_errors(lua_State *L) {
-  luaL_newmetatable(L, WBEM_ERROR);
-  luaL_setfuncs(L, error_meta, 0);
-  lua_pushliteral(L, WBEM_ERROR);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  wbem_newmeta(L, WBEM_ERROR, error_meta, NULL);
   luaL_setfuncs(L, funcs, 0);
   push_hresults(L);
   lua_setfield(L, -2, "hresults");
