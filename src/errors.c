@@ -437,6 +437,36 @@ static int l_error(lua_State *L) {
   return 1;
 }
 
+/* The hresult argument at idx: an integer of 32 bits, signed or unsigned. */
+static HRESULT check_hresult(lua_State *L, int idx) {
+  lua_Integer hr = luaL_checkinteger(L, idx);
+  luaL_argcheck(L, hr >= -0x80000000LL && hr <= 0xFFFFFFFFLL, idx, "hresult is not a 32-bit value");
+  return (HRESULT)(unsigned long)(hr & 0xFFFFFFFF);
+}
+
+/* core.completion_error(hresult, errobj, operation) -> error object: what an
+** OnCompleted that failed reports. errobj (SWbemLastError-shaped, or nil) gives
+** description, provider, parameter and WMI's own name of the operation, each when it is
+** a non-empty string; they are read straight through its IDispatch, not as bridged
+** property reads, and errobj stays open: closing it is the caller's business. */
+static int l_completion_error(lua_State *L) {
+  HRESULT hr = check_hresult(L, 1);
+  const char *operation = luaL_checkstring(L, 3);
+  IDispatch *errobj = NULL;
+  if (!lua_isnoneornil(L, 2) && (errobj = wbem_to_dispatch(L, 2)) == NULL)
+    luaL_argerror(L, 2, lua_pushfstring(L, "an open bridged object or nil expected, got %s",
+                                        lua_type(L, 2) == LUA_TUSERDATA && luaL_getmetafield(L, 2, "__name")
+                                          ? "a closed object" : luaL_typename(L, 2)));
+  wbem_push_error_ex(L, hr, operation, NULL, NULL);
+  if (errobj) {
+    setfield_named(L, errobj, L"Description", "description");
+    setfield_named(L, errobj, L"ProviderName", "provider");
+    setfield_named(L, errobj, L"ParameterInfo", "parameter");
+    setfield_named(L, errobj, L"Operation", "operation");
+  }
+  return 1;
+}
+
 static int l_is_error(lua_State *L) {
   int is = 0;
   if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
@@ -473,6 +503,7 @@ static const luaL_Reg error_meta[] = {
 
 static const luaL_Reg funcs[] = {
   {"error", l_error},
+  {"completion_error", l_completion_error},
   {"is_error", l_is_error},
   {"hresult_name", l_hresult_name},
   {NULL, NULL}

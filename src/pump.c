@@ -6,6 +6,8 @@
 */
 #include "wbem.h"
 
+#include <math.h>
+
 #define QUEUE_KEY  "wbem.queue.state"   /* registry: the box of this state's queue */
 #define QUEUE_META "wbem.queue"
 
@@ -119,19 +121,37 @@ static ULONGLONG now_ms(void) {
   return GetTickCount64();
 }
 
+/* The timeout argument in whole milliseconds, every number defined: nil waits without
+** a bound, as do +inf and anything from 0xFFFFFFFF ms (49.7 days) up; a fraction
+** rounds up, so that a wait is never shorter than asked; NaN and negatives are refused. */
+static DWORD check_timeout(lua_State *L, int idx) {
+  lua_Number t;
+  if (lua_isnoneornil(L, idx)) return INFINITE;
+  if (lua_isinteger(L, idx)) {
+    lua_Integer i = lua_tointeger(L, idx);
+    if (i < 0)
+      luaL_argerror(L, idx, lua_pushfstring(L, "timeout must be a non-negative number of "
+                                                "milliseconds, got %I", (LUAI_UACINT)i));
+    return i >= (lua_Integer)INFINITE ? INFINITE : (DWORD)i;
+  }
+  t = luaL_checknumber(L, idx);
+  if (t != t || t < 0)
+    luaL_argerror(L, idx, lua_pushfstring(L, "timeout must be a non-negative number of "
+                                              "milliseconds, got %s",
+                                          t != t ? "nan" : t == -HUGE_VAL ? "-inf"
+                                                 : lua_pushfstring(L, "%f", (LUAI_UACNUMBER)t)));
+  if (t >= (lua_Number)INFINITE) return INFINITE;
+  return (DWORD)ceil(t);
+}
+
 /* pump([timeout_ms]) -> dispatched, quit
 ** nil: wait until at least one handler ran; 0: one non-blocking step. */
 static int l_pump(lua_State *L) {
+  DWORD timeout = check_timeout(L, 1);
   wbem_queue *q = wbem_queue_of(L);
   HANDLE ready = wbem_queue_handle(q);
-  DWORD timeout = INFINITE;
   ULONGLONG start = now_ms();
   int quit = 0;
-  if (!lua_isnoneornil(L, 1)) {
-    lua_Integer t = luaL_checkinteger(L, 1);
-    luaL_argcheck(L, t >= 0, 1, "timeout must not be negative");
-    timeout = t >= (lua_Integer)INFINITE ? INFINITE - 1 : (DWORD)t;
-  }
   for (;;) {
     int n;
     DWORD wait = timeout, r;

@@ -361,6 +361,13 @@ static int date_field(lua_State *L, int idx, const char *k, int dflt, int lo, in
   return (int)v;
 }
 
+/* The proleptic Gregorian calendar, as VT_DATE counts. */
+static int days_in_month(int year, int month) {
+  static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : days[month - 1];
+}
+
 static DATE check_date(lua_State *L, int idx) {
   SYSTEMTIME st;
   DATE d;
@@ -372,6 +379,13 @@ static DATE check_date(lua_State *L, int idx) {
   st.wMinute = (WORD)date_field(L, idx, "min", 0, 0, 59);
   st.wSecond = (WORD)date_field(L, idx, "sec", 0, 0, 59);
   if (st.wMonth == 0 || st.wDay == 0) luaL_error(L, "wbem: a date needs year, month and day");
+  /* SystemTimeToVariantTime would carry 30 February into 2 March: refuse it instead */
+  if (st.wDay > days_in_month(st.wYear, st.wMonth)) {
+    char month[16];
+    snprintf(month, sizeof month, "%04d-%02d", (int)st.wYear, (int)st.wMonth);
+    luaL_error(L, "wbem: date field 'day' is %d, but %s has %d days", (int)st.wDay, month,
+               days_in_month(st.wYear, st.wMonth));
+  }
   if (!SystemTimeToVariantTime(&st, &d)) luaL_error(L, "wbem: not a valid date");
   return d;
 }
