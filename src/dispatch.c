@@ -63,7 +63,7 @@ IDispatch *wbem_to_dispatch(lua_State *L, int idx) {
 IDispatch **wbem_new_object(lua_State *L, int parent) {
   object *o;
   if (parent != 0) parent = lua_absindex(L, parent);
-  o = (object *)lua_newuserdatauv(L, sizeof(object), 2);
+  o = (object *)lua_newuserdatauv(L, sizeof(object), WBEM_OBJECT_UVALUES);
   o->ref.disp = NULL;
   o->ti = NULL;
   o->ti_done = 0;
@@ -100,7 +100,6 @@ static int obj_close(lua_State *L) {
 ** given, is the caller's and cleared here, after the error object has read it. */
 static int raise_com(lua_State *L, int obj, HRESULT hr, const char *verb, const char *name,
                      EXCEPINFO *ei, const char *message) {
-  object *o = (object *)lua_touserdata(L, obj);
   /* the SWbemLastError class of the provider the object came from (settings.last_error) */
   if (lua_getiuservalue(L, obj, 1) != LUA_TTABLE ||
       lua_getfield(L, -1, "last_error") != LUA_TSTRING)
@@ -110,7 +109,7 @@ static int raise_com(lua_State *L, int obj, HRESULT hr, const char *verb, const 
   if (ei) wbem_excepinfo_clear(ei);
   lua_pushstring(L, verb);
   lua_pushliteral(L, " ");
-  wbem_push_description(L, o);
+  wbem_push_description(L, obj);
   lua_pushliteral(L, ".");
   lua_pushstring(L, name);
   lua_concat(L, 5);
@@ -346,8 +345,8 @@ static int obj_tostring(lua_State *L) {
     return 1;
   }
   lua_pushliteral(L, "wbem.object: ");
-  wbem_push_type_name(L, o);
-  if (wbem_push_wmi_class(L, o)) {
+  wbem_push_type_name(L, 1);
+  if (wbem_push_wmi_class(L, 1)) {
     lua_pushliteral(L, " ");
     lua_insert(L, -2);
     n += 2;

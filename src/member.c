@@ -9,15 +9,16 @@
 **      answers QueryInterface for): FUNCDESC.invkind;
 **   2. for the members WMI adds at run time (the properties and methods of a WMI
 **      class), the object's Methods_ collection: Methods_.Item(name) succeeds for a
-**      method and fails for a property. Wine implements Methods_.Item with
-**      IWbemClassObject::GetMethod, Windows with its schema. Objects without Methods_
-**      are asked Properties_.Item(name) instead;
+**      method and fails for a property (and a Count of 0 says no name is a method).
+**      Wine implements Methods_.Item with IWbemClassObject::GetMethod, Windows with
+**      its schema. Objects without Methods_ are asked Properties_.Item(name) instead;
 **   3. an object that tells nothing gets property reads (DISPATCH_PROPERTYGET alone)
 **      and explicit calls through core.call(obj, name, ...).
 ** Declared parameter types shape the arguments (dispatch.c): a nil for an interface
 ** parameter is Nothing, a trailing nil for an optional one is left out, and an
 ** unsigned 32-bit integer for a long parameter passes as its bit pattern.
-** What was found is cached per object and name (the object's user value 2).
+** What was found is cached per object and name (the object's user value 2); what a
+** type says is shared by the objects of its interface (below).
 */
 #include "wbem.h"
 
@@ -205,15 +206,118 @@ static int classify_typeinfo(ITypeInfo *ti, MEMBERID memid, member *m) {
   return 1;
 }
 
+/* ---- what is shared between objects -------------------------------------------- */
+
+/* What a type says is the same for every object of its interface, so it is kept
+** once per type in a registry table shared by all objects:
+**   TYPE_CACHE  ITypeInfo (light userdata) -> { [memid] = member template | false
+**                 (not declared), [name] = declared a property without arguments }
+** A template is a member as a string of bytes, its id left out: DISPIDs of WMI's
+** members may differ between objects, so GetIDsOfNames stays per object. An object
+** finds its interface's table through its user value 3 (false: none to share).
+** What WMI adds (its classes' properties and methods) is asked per object, but
+** cheaply: see ask_methods. */
+#define TYPE_CACHE  "wbem.member.types"
+#define UV_TYPE  3
+#define PIN_KEY  (LUA_MININTEGER)   /* no memid: DISPIDs are 32-bit */
+
+static void push_template(lua_State *L, const member *m) {
+  lua_pushlstring(L, (const char *)m, sizeof *m);
+}
+
+static void from_template(lua_State *L, int idx, member *m) {
+  DISPID id = m->id;
+  memcpy(m, lua_tostring(L, idx), sizeof *m);
+  m->id = id;
+}
+
+/* Pushes the shared table of ti, created (and ti pinned by it, so that its address
+** cannot name another type later) if missing. */
+static void push_shared(lua_State *L, ITypeInfo *ti) {
+  lua_getfield(L, LUA_REGISTRYINDEX, TYPE_CACHE);
+  if (lua_rawgetp(L, -1, ti) != LUA_TTABLE) {
+    ITypeInfo **pin;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    pin = (ITypeInfo **)lua_newuserdatauv(L, sizeof(ITypeInfo *), 0);
+    *pin = NULL;
+    luaL_setmetatable(L, TI_META);
+    ITypeInfo_AddRef(ti);
+    *pin = ti;
+    lua_rawseti(L, -2, PIN_KEY);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, ti);
+  }
+  lua_remove(L, -2);
+}
+
+/* Pushes the shared table of the object's type and returns 1, or returns 0 with
+** nothing pushed when there is none to share. Only types of a type library are
+** shared: a library's types do not change, while a script engine's type of a code
+** object grows with the code (and Wine's VBScript gives every such type one GUID). */
+static int push_type_entry(lua_State *L, int obj, object *o) {
+  ITypeInfo *ti;
+  ITypeLib *lib = NULL;
+  UINT index;
+  int t = lua_getiuservalue(L, obj, UV_TYPE);
+  if (t == LUA_TTABLE) return 1;
+  lua_pop(L, 1);
+  if (t == LUA_TBOOLEAN) return 0;
+  ti = typeinfo(L, o);
+  if (ti == NULL || FAILED(ITypeInfo_GetContainingTypeLib(ti, &lib, &index)) || lib == NULL) {
+    lua_pushboolean(L, 0);
+    lua_setiuservalue(L, obj, UV_TYPE);
+    return 0;
+  }
+  ITypeLib_Release(lib);
+  push_shared(L, ti);
+  lua_pushvalue(L, -1);
+  lua_setiuservalue(L, obj, UV_TYPE);
+  return 1;
+}
+
+/* Fills m from the type's description of m->id; 0 when the type does not declare it. */
+static int typed_member(lua_State *L, int obj, object *o, member *m) {
+  ITypeInfo *ti = typeinfo(L, o);
+  int found = 0;
+  if (ti == NULL) return 0;
+  if (!push_type_entry(L, obj, o)) return classify_typeinfo(ti, m->id, m);
+  switch (lua_rawgeti(L, -1, m->id)) {
+    case LUA_TSTRING: from_template(L, -1, m); found = 1; break;
+    case LUA_TNIL:
+      found = classify_typeinfo(ti, m->id, m);
+      if (found) push_template(L, m); else lua_pushboolean(L, 0);
+      lua_rawseti(L, -3, m->id);
+      break;
+    default: break;   /* false: not declared */
+  }
+  lua_pop(L, 2);
+  return found;
+}
+
 /* Whether the object's type declares name as a property without arguments. */
-static int typed_property(lua_State *L, object *o, const WCHAR *name) {
+static int typed_property(lua_State *L, int obj, object *o, const WCHAR *name, const char *key) {
   ITypeInfo *ti = typeinfo(L, o);
   LPOLESTR n = (LPOLESTR)name;
   MEMBERID id;
   member m;
+  int shared, r;
+  if (ti == NULL) return 0;
+  if ((shared = push_type_entry(L, obj, o)) && lua_getfield(L, -1, key) == LUA_TBOOLEAN) {
+    r = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return r;
+  }
   memset(&m, 0, sizeof m);
-  return ti != NULL && SUCCEEDED(ITypeInfo_GetIDsOfNames(ti, &n, 1, &id)) &&
-         classify_typeinfo(ti, id, &m) && m.kind == WBEM_KIND_PROPERTY;
+  r = SUCCEEDED(ITypeInfo_GetIDsOfNames(ti, &n, 1, &id)) && classify_typeinfo(ti, id, &m) &&
+      m.kind == WBEM_KIND_PROPERTY;
+  if (shared) {
+    lua_pop(L, 1);
+    lua_pushboolean(L, r);
+    lua_setfield(L, -2, key);
+    lua_pop(L, 1);
+  }
+  return r;
 }
 
 /* coll.Item(name, 0): S_OK when the collection has name. */
@@ -263,10 +367,42 @@ static int classify_dispex(IDispatch *disp, DISPID id, member *m) {
   return 1;
 }
 
+/* The same question through the SWbemObject's dual interface: no name lookups (a fresh
+** object's GetIDsOfNames is most of what its first read costs), and no failing Item
+** call for a class without methods. 0 when the object does not answer ISWbemObject. */
+static int ask_methods(IDispatch *disp, BSTR name, member *m) {
+  ISWbemObject *wo = NULL;
+  ISWbemMethodSet *set = NULL;
+  ISWbemMethod *method = NULL;
+  LONG count = -1;
+  HRESULT hr;
+  if (FAILED(IDispatch_QueryInterface(disp, &IID_ISWbemObject, (void **)&wo)) || wo == NULL) return 0;
+  hr = ISWbemObject_get_Methods_(wo, &set);
+  ISWbemObject_Release(wo);
+  if (FAILED(hr) || set == NULL) return 0;
+  if (FAILED(ISWbemMethodSet_get_Count(set, &count)) || count != 0) {
+    hr = ISWbemMethodSet_Item(set, name, 0, &method);
+    if (SUCCEEDED(hr) && method) ISWbemMethod_Release(method);
+  } else
+    hr = E_FAIL;   /* no methods at all: not one of them */
+  ISWbemMethodSet_Release(set);
+  m->source = WBEM_SRC_WMI;
+  m->maxargs = -1;
+  m->put = 1;
+  if (SUCCEEDED(hr)) {
+    m->kind = WBEM_KIND_METHOD;
+    m->callflags = DISPATCH_METHOD;
+  } else {
+    m->kind = WBEM_KIND_PROPERTY;
+    m->callflags = DISPATCH_PROPERTYGET | DISPATCH_METHOD;
+  }
+  return 1;
+}
+
 /* A name WMI added at run time: asks Methods_ (or Properties_) which it is.
 ** Only objects whose type declares Methods_ (Properties_) as a property are asked:
 ** reading it is then a property read, as the rule wants. */
-static void classify_wmi(lua_State *L, object *o, BSTR name, member *m) {
+static void ask_wmi(lua_State *L, int obj, object *o, BSTR name, member *m) {
   VARIANT set;
   m->kind = WBEM_KIND_PROPERTY;
   m->callflags = DISPATCH_PROPERTYGET;   /* the object told nothing: never let a read call */
@@ -274,7 +410,8 @@ static void classify_wmi(lua_State *L, object *o, BSTR name, member *m) {
   m->source = WBEM_SRC_NONE;
   m->put = 1;
   VariantInit(&set);
-  if (typed_property(L, o, L"Methods_") && SUCCEEDED(wbem_disp_get(o->ref.disp, L"Methods_", &set)) &&
+  if (typed_property(L, obj, o, L"Methods_", "Methods_") &&
+      SUCCEEDED(wbem_disp_get(o->ref.disp, L"Methods_", &set)) &&
       V_VT(&set) == VT_DISPATCH && V_DISPATCH(&set)) {
     m->source = WBEM_SRC_WMI;
     if (SUCCEEDED(collection_has(V_DISPATCH(&set), name))) {
@@ -284,7 +421,7 @@ static void classify_wmi(lua_State *L, object *o, BSTR name, member *m) {
       m->callflags = DISPATCH_PROPERTYGET | DISPATCH_METHOD;
   } else {
     VariantClear(&set);
-    if (typed_property(L, o, L"Properties_") &&
+    if (typed_property(L, obj, o, L"Properties_", "Properties_") &&
         SUCCEEDED(wbem_disp_get(o->ref.disp, L"Properties_", &set)) &&
         V_VT(&set) == VT_DISPATCH && V_DISPATCH(&set)) {
       m->source = WBEM_SRC_WMI;
@@ -299,11 +436,20 @@ static void classify_wmi(lua_State *L, object *o, BSTR name, member *m) {
   VariantClear(&set);
 }
 
+/* What WMI says of a name: through the dual interface when the object has one, else
+** through IDispatch by name. */
+static void classify_wmi(lua_State *L, int obj, object *o, BSTR name, member *m) {
+  if (!typed_property(L, obj, o, L"Methods_", "Methods_") || !ask_methods(o->ref.disp, name, m))
+    ask_wmi(L, obj, o, name, m);
+}
+
 /* Pushes the WMI class of an SWbem object (Path_.Class); 0 when there is none. */
-int wbem_push_wmi_class(lua_State *L, object *o) {
+int wbem_push_wmi_class(lua_State *L, int obj) {
+  object *o = (object *)lua_touserdata(L, obj);
   VARIANT path, cls;
   int pushed = 0;
-  if (!typed_property(L, o, L"Path_")) return 0;
+  obj = lua_absindex(L, obj);
+  if (!typed_property(L, obj, o, L"Path_", "Path_")) return 0;
   if (FAILED(wbem_disp_get(o->ref.disp, L"Path_", &path))) return 0;   /* E_NOTIMPL on Wine */
   if (V_VT(&path) == VT_DISPATCH && V_DISPATCH(&path) != NULL &&
       SUCCEEDED(wbem_disp_get(V_DISPATCH(&path), L"Class", &cls))) {
@@ -318,8 +464,8 @@ int wbem_push_wmi_class(lua_State *L, object *o) {
 }
 
 /* Pushes the interface name of the object without its leading I ("SWbemObject"). */
-void wbem_push_type_name(lua_State *L, object *o) {
-  ITypeInfo *ti = typeinfo(L, o);
+void wbem_push_type_name(lua_State *L, int obj) {
+  ITypeInfo *ti = typeinfo(L, (object *)lua_touserdata(L, obj));
   BSTR name = NULL;
   if (ti != NULL && SUCCEEDED(ITypeInfo_GetDocumentation(ti, MEMBERID_NIL, &name, NULL, NULL, NULL)) &&
       name != NULL) {
@@ -332,9 +478,11 @@ void wbem_push_type_name(lua_State *L, object *o) {
     lua_pushliteral(L, "IDispatch");
 }
 
-void wbem_push_description(lua_State *L, object *o) {
+void wbem_push_description(lua_State *L, int obj) {
+  object *o = (object *)lua_touserdata(L, obj);
+  obj = lua_absindex(L, obj);
   if (o->ref.disp == NULL) lua_pushliteral(L, "closed object");
-  else if (!wbem_push_wmi_class(L, o)) wbem_push_type_name(L, o);
+  else if (!wbem_push_wmi_class(L, obj)) wbem_push_type_name(L, obj);
 }
 
 void wbem_object_forget(object *o) {
@@ -350,7 +498,6 @@ member *wbem_member_get(lua_State *L, int obj, int nameidx, HRESULT *hrp) {
   BSTR name;
   DISPID id;
   HRESULT hr;
-  ITypeInfo *ti;
   if (lua_getiuservalue(L, obj, 2) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
@@ -382,9 +529,8 @@ member *wbem_member_get(lua_State *L, int obj, int nameidx, HRESULT *hrp) {
     return NULL;
   }
   m->id = id;
-  ti = typeinfo(L, o);
-  if ((ti == NULL || !classify_typeinfo(ti, id, m)) && !classify_dispex(o->ref.disp, id, m))
-    classify_wmi(L, o, name, m);
+  if (!typed_member(L, obj, o, m) && !classify_dispex(o->ref.disp, id, m))
+    classify_wmi(L, obj, o, name, m);
   SysFreeString(name);
   lua_pushvalue(L, nameidx);
   lua_pushvalue(L, -2);
@@ -403,4 +549,6 @@ void wbem_open_member(lua_State *L) {
   wbem_newmeta(L, TI_META, ti_meta, NULL);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, TI_CACHE);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, TYPE_CACHE);
 }

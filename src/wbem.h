@@ -90,7 +90,8 @@ typedef struct wbem_ref {
 ** A bridged object carries a settings table (its user value 1): the options of the
 ** connection it came from (sink progid, named value set progid, ...). Objects returned
 ** by a call or a property read inherit the settings of the object they came from.
-** User value 2 is the member cache (member.c). */
+** User values 2 and 3 are member.c's: the object's member cache, and the table it
+** shares with the objects of its interface. */
 typedef struct wbem_object {
   wbem_ref ref;            /* first: WBEM_OBJECT and WBEM_SINK userdata start alike */
   ITypeInfo *ti;           /* the object's type information, or NULL (member.c) */
@@ -98,6 +99,7 @@ typedef struct wbem_object {
 } wbem_object;
 void        wbem_push_object(lua_State *L, IDispatch *disp, int parent); /* AddRefs disp; parent: stack index of the
                                                                            object or settings table to inherit from, 0 for none */
+#define WBEM_OBJECT_UVALUES 3
 IDispatch **wbem_new_object(lua_State *L, int parent);             /* pushes a closed object; a reference
                                                                       stored in *result belongs to it */
 IDispatch  *wbem_check_object(lua_State *L, int idx);              /* raises unless an open WBEM_OBJECT */
@@ -130,9 +132,9 @@ typedef struct wbem_member {
 wbem_member *wbem_member_get(lua_State *L, int obj, int nameidx, HRESULT *hr);
 /* Pushes a short description of the object for messages: its WMI class when it has
 ** one, else its interface name. Never raises a COM error. */
-void wbem_push_description(lua_State *L, wbem_object *o);
-void wbem_push_type_name(lua_State *L, wbem_object *o);  /* "SWbemObject", "IDispatch", ... */
-int  wbem_push_wmi_class(lua_State *L, wbem_object *o);  /* Path_.Class; 0 (nothing pushed) when none */
+void wbem_push_description(lua_State *L, int obj);
+void wbem_push_type_name(lua_State *L, int obj);  /* "SWbemObject", "IDispatch", ... */
+int  wbem_push_wmi_class(lua_State *L, int obj);  /* Path_.Class; 0 (nothing pushed) when none */
 void wbem_object_forget(wbem_object *o);                 /* releases what member.c keeps on o */
 
 /* sink.c: pushes the handler and the arguments of ev; returns the argument count, or -1
