@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <wbemcli.h>
+#include <wbemdisp.h>
 #include <olectl.h>
 
 /* Names and short descriptions. WMI's own codes come first (wbemcli.h's
@@ -274,13 +275,47 @@ static int push_system_message(lua_State *L, HRESULT hr) {
   return 1;
 }
 
-/* Sets field k of the table on top to the string property name of disp, when it is a
-** non-empty string. */
-static void setfield_named(lua_State *L, IDispatch *disp, const WCHAR *name, const char *k) {
-  VARIANT v;
-  wbem_disp_get(disp, name, &v);
-  if (V_VT(&v) == VT_BSTR) setfield_bstr(L, k, V_BSTR(&v));
-  VariantClear(&v);
+/* Reads the WMI property name of an SWbemObject: through its dual interface when it
+** has one (Properties_.Item(name).Value: no name lookups, which cost most of a read of
+** a fresh object), else by name through IDispatch. set: the object's Properties_, or
+** NULL. */
+static void wmi_get(IDispatch *obj, ISWbemPropertySet *set, const WCHAR *name, VARIANT *out) {
+  ISWbemProperty *prop = NULL;
+  BSTR b;
+  HRESULT hr = E_NOINTERFACE;
+  VariantInit(out);
+  if (set != NULL && (b = SysAllocString(name)) != NULL) {
+    hr = ISWbemPropertySet_Item(set, b, 0, &prop);
+    SysFreeString(b);
+    if (SUCCEEDED(hr) && prop != NULL) {
+      hr = ISWbemProperty_get_Value(prop, out);
+      ISWbemProperty_Release(prop);
+    }
+    if (SUCCEEDED(hr)) return;
+    VariantClear(out);
+  }
+  wbem_disp_get(obj, name, out);
+}
+
+/* Sets the fields description, provider, parameter and (named op) the operation of the
+** table on top from an SWbemLastError-shaped object, each when a non-empty string. */
+static void set_details(lua_State *L, IDispatch *obj, const char *op) {
+  static const WCHAR *const names[] = { L"Description", L"ProviderName", L"ParameterInfo", L"Operation" };
+  const char *fields[] = { "description", "provider", "parameter", op };
+  ISWbemObject *wo = NULL;
+  ISWbemPropertySet *set = NULL;
+  int i;
+  if (SUCCEEDED(IDispatch_QueryInterface(obj, &IID_ISWbemObject, (void **)&wo)) && wo != NULL) {
+    if (FAILED(ISWbemObject_get_Properties_(wo, &set))) set = NULL;
+    ISWbemObject_Release(wo);
+  }
+  for (i = 0; i < 4; i++) {
+    VARIANT v;
+    wmi_get(obj, set, names[i], &v);
+    if (V_VT(&v) == VT_BSTR) setfield_bstr(L, fields[i], V_BSTR(&v));
+    VariantClear(&v);
+  }
+  if (set != NULL) ISWbemPropertySet_Release(set);
 }
 
 /* WMI keeps the details of the last failure of this thread in an
@@ -296,10 +331,7 @@ static void add_last_error(lua_State *L, const char *progid) {
   if (FAILED(CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
                               &IID_IDispatch, (void **)&last)) || last == NULL)
     return;
-  setfield_named(L, last, L"Description", "description");
-  setfield_named(L, last, L"ProviderName", "provider");
-  setfield_named(L, last, L"ParameterInfo", "parameter");
-  setfield_named(L, last, L"Operation", "wmi_operation");
+  set_details(L, last, "wmi_operation");
   IDispatch_Release(last);
 }
 
@@ -447,8 +479,9 @@ static HRESULT check_hresult(lua_State *L, int idx) {
 /* core.completion_error(hresult, errobj, operation) -> error object: what an
 ** OnCompleted that failed reports. errobj (SWbemLastError-shaped, or nil) gives
 ** description, provider, parameter and WMI's own name of the operation, each when it is
-** a non-empty string; they are read straight through its IDispatch, not as bridged
-** property reads, and errobj stays open: closing it is the caller's business. */
+** a non-empty string; they are read straight through its dual interface (or its
+** IDispatch by name), not as bridged property reads, and errobj stays open: closing it
+** is the caller's business. */
 static int l_completion_error(lua_State *L) {
   HRESULT hr = check_hresult(L, 1);
   const char *operation = luaL_checkstring(L, 3);
@@ -458,12 +491,7 @@ static int l_completion_error(lua_State *L) {
                                         lua_type(L, 2) == LUA_TUSERDATA && luaL_getmetafield(L, 2, "__name")
                                           ? "a closed object" : luaL_typename(L, 2)));
   wbem_push_error_ex(L, hr, operation, NULL, NULL);
-  if (errobj) {
-    setfield_named(L, errobj, L"Description", "description");
-    setfield_named(L, errobj, L"ProviderName", "provider");
-    setfield_named(L, errobj, L"ParameterInfo", "parameter");
-    setfield_named(L, errobj, L"Operation", "operation");
-  }
+  if (errobj) set_details(L, errobj, "operation");
   return 1;
 }
 
