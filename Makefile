@@ -61,7 +61,7 @@ $(BUILD)/bench/benchutil.dll: bench/benchutil.c $(WIN)/bin/lua54.dll
 	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $^ -lpsapi
 
 lint:
-	luarocks lint rockspec/lua-wbem-scm-1.rockspec
+	@bash tools/lint.sh
 
 clean:
 	rm -rf $(WIN) $(SIM) $(BUILD)/obj
@@ -77,7 +77,6 @@ $(STAMP): tools/bootstrap.sh
 	@touch $@
 
 # --- Lua 5.4 for Windows, from Debian's lua5.4 source (orig tarball) -------------------
-
 
 $(WIN)/bin/lua54.dll: $(STAMP)
 	@mkdir -p $(dir $@)
@@ -135,21 +134,18 @@ $(LMOD)/wbem/%.lua: lua/wbem/%.lua
 
 SIM_SRC := $(wildcard spec/sim/server/*.c)
 SIM_HDR := $(wildcard spec/sim/server/*.h)
-SIM_RC  := $(wildcard spec/sim/server/*.rc)
 CLI_SRC := $(wildcard spec/sim/client/*.c)
 CLI_HDR := $(wildcard spec/sim/client/*.h)
+# The COM helpers of the module serve the simulator and the host too.
+COMUTIL := src/comutil.c src/comutil.h
 
 .PHONY: sim
-sim: $(if $(SIM_SRC),$(SIM)/wbemsim.dll) $(if $(CLI_SRC),$(SIM)/simclient.exe)
+sim: $(SIM)/wbemsim.dll $(SIM)/simclient.exe
 
-$(SIM)/wbemsim-res.o: $(SIM_RC)
+$(SIM)/wbemsim.dll: $(SIM_SRC) $(SIM_HDR) $(COMUTIL) spec/sim/server/wbemsim.def $(STAMP)
 	@mkdir -p $(dir $@)
-	x86_64-w64-mingw32-windres -I spec/sim/server $< -o $@
-
-$(SIM)/wbemsim.dll: $(SIM_SRC) $(SIM_HDR) spec/sim/server/wbemsim.def $(if $(SIM_RC),$(SIM)/wbemsim-res.o) $(STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WERROR) -shared -o $@ $(SIM_SRC) spec/sim/server/wbemsim.def \
-	  $(if $(SIM_RC),$(SIM)/wbemsim-res.o) -lole32 -loleaut32 -luuid -ladvapi32
+	$(CC) $(CFLAGS) $(WERROR) -Isrc -shared -o $@ $(SIM_SRC) src/comutil.c spec/sim/server/wbemsim.def \
+	  -lole32 -loleaut32 -luuid -ladvapi32
 
 $(SIM)/simclient.exe: $(CLI_SRC) $(CLI_HDR) $(STAMP)
 	@mkdir -p $(dir $@)
@@ -157,13 +153,12 @@ $(SIM)/simclient.exe: $(CLI_SRC) $(CLI_HDR) $(STAMP)
 
 # --- a C host that embeds Lua (spec/host), beside lua.exe so it finds the same paths --
 
-HOST_SRC := $(wildcard spec/host/*.c)
-
 .PHONY: host
-host: $(if $(HOST_SRC),$(WIN)/bin/wbemhost.exe)
+host: $(WIN)/bin/wbemhost.exe
 
-$(WIN)/bin/wbemhost.exe: $(HOST_SRC) $(WIN)/bin/lua54.dll
-	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -o $@ $(HOST_SRC) $(WIN)/bin/lua54.dll -lole32 -loleaut32 -luuid
+$(WIN)/bin/wbemhost.exe: spec/host/host.c $(COMUTIL) $(WIN)/bin/lua54.dll
+	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -Isrc -o $@ spec/host/host.c src/comutil.c $(WIN)/bin/lua54.dll \
+	  -lole32 -loleaut32 -luuid
 
 # --- the Wine prefix -------------------------------------------------------------------
 
@@ -176,7 +171,5 @@ $(PREFIX): $(STAMP)
 	@wineserver -w
 	@touch $@
 
-$(SIM)/.registered: $(if $(SIM_SRC),$(SIM)/wbemsim.dll) $(PREFIX)
-	@if [ -f $(SIM)/wbemsim.dll ]; then \
-	  $(WINE) regsvr32 /s $(SIM)/wbemsim.dll && wineserver -w && touch $@; \
-	else touch $@; fi
+$(SIM)/.registered: $(SIM)/wbemsim.dll $(PREFIX)
+	@$(WINE) regsvr32 /s $(SIM)/wbemsim.dll && wineserver -w && touch $@

@@ -33,11 +33,14 @@ build = {
       ["wbem.core"] = {
          sources = {
             "src/com.c",
+            "src/comutil.c",
             "src/dispatch.c",
             "src/enum.c",
             "src/errors.c",
+            "src/member.c",
             "src/module.c",
             "src/pump.c",
+            "src/queue.c",
             "src/sink.c",
             "src/variant.c",
          },

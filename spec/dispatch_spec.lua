@@ -453,3 +453,125 @@ Function Keep(o) : Keep = IsObject(o) : End Function
     assert.are.equal(0, alive())
   end)
 end)
+
+-- What a type says about a name is shared by every object of that type (member.c), and
+-- what WMI says is asked of each object: neither may make one object's answer another's.
+describe("what is known about a name, shared between objects", function()
+  local simfix = require "spec.support.simfix"
+  local control, svc
+
+  -- A class of the simulator with a [key] Name and the given uint32 properties.
+  local function define(name, props)
+    local class <close> = svc:Get()
+    class.Path_.Class = name
+    local key <close> = class.Properties_:Add("Name", 8)
+    local q <close> = key.Qualifiers_:Add("key", true)
+    for _, p in ipairs(props) do
+      local prop <close> = class.Properties_:Add(p, 19)
+    end
+    local path <close> = class:Put_()
+  end
+
+  local function instance(class, name, values)
+    local cls <close> = svc:Get(class)
+    local o <close> = cls:SpawnInstance_()
+    o.Name = name
+    for k, v in pairs(values) do o[k] = v end
+    local path <close> = o:Put_()
+  end
+
+  local function fresh(path) return svc:Get(path) end
+
+  before_each(function()
+    control = simfix.control()
+    control:Reset()
+    svc = simfix.connect()
+  end)
+
+  after_each(function()
+    svc:close()
+    assert.equal(0, simfix.live(control))
+    control:Reset()
+    control:close()
+  end)
+
+  it("a WMI property named like a typed method of another interface stays a property", function()
+    define("LuaSpec_HasAdd", { "Add", "Item" })
+    define("LuaSpec_NoAdd", { "Size" })
+    instance("LuaSpec_HasAdd", "a", { Add = 7, Item = 8 })
+    instance("LuaSpec_NoAdd", "b", { Size = 9 })
+    for round = 1, 3 do   -- the first round fills the shared tables, the others read them
+      local props <close> = svc:Get("LuaSpec_HasAdd").Properties_   -- SWbemPropertySet.Add: a method
+      assert.are.equal("function", type(props.Add))
+      assert.are.same({ "method", "typeinfo" }, { wbem.core.member(props, "Add") })
+      local a <close> = fresh('LuaSpec_HasAdd.Name="a"')
+      assert.are.equal(7, a.Add)
+      assert.are.equal(8, a.Item)
+      assert.are.same({ "property", "wmi" }, { wbem.core.member(a, "Add") })
+      local nv = wbem.create("WbemSim.SWbemNamedValueSet")     -- SWbemNamedValueSet.Add too
+      assert.are.same({ "method", "typeinfo" }, { wbem.core.member(nv, "Add") })
+      nv:Add("k", round)
+      assert.are.equal(1, nv.Count)
+      nv:close()
+      local b <close> = fresh('LuaSpec_NoAdd.Name="b"')
+      assert.are.equal(9, b.Size)
+      local ok, err = pcall(function() return b.Add end)
+      assert.is_false(ok)
+      assert.matches("no property or method named 'Add'", err.message)
+    end
+  end)
+
+  it("the same class name in two namespaces: each object answers for itself", function()
+    define("LuaSpec_Twin", { "Size" })
+    instance("LuaSpec_Twin", "t", { Size = 1 })
+    local cim = simfix.connect("root\\cimv2")
+    local saved = svc
+    svc = cim
+    define("LuaSpec_Twin", { "Weight" })
+    instance("LuaSpec_Twin", "t", { Weight = 2 })
+    svc = saved
+    for _ = 1, 2 do
+      local d <close> = svc:Get('LuaSpec_Twin.Name="t"')
+      local c <close> = cim:Get('LuaSpec_Twin.Name="t"')
+      assert.are.equal(1, d.Size)
+      assert.are.equal(2, c.Weight)
+      assert.is_false(pcall(function() return d.Weight end))
+      assert.is_false(pcall(function() return c.Size end))
+    end
+    local cls <close> = cim:Get("LuaSpec_Twin")
+    cls:Delete_()
+    cim:close()
+  end)
+
+  it("a method of Wine's WMI and a property of the simulator by one name", function()
+    define("LuaSpec_Proc", { "Create", "GetOwner" })
+    instance("LuaSpec_Proc", "p", { Create = 3, GetOwner = 4 })
+    local wmi <close> = wbem.connect{}
+    for _ = 1, 3 do
+      local sim <close> = fresh('LuaSpec_Proc.Name="p"')
+      assert.are.equal(3, sim.Create)
+      local cls <close> = wmi:Get("Win32_Process")
+      assert.are.same({ "method", "wmi" }, { wbem.core.member(cls, "Create") })
+      assert.are.equal("function", type(cls.Create))
+      local sim2 <close> = fresh('LuaSpec_Proc.Name="p"')
+      assert.are.equal(4, sim2.GetOwner)
+      assert.are.same({ "property", "wmi" }, { wbem.core.member(sim2, "Create") })
+    end
+  end)
+
+  it("a read still never calls a method, on fresh objects of a shared type", function()
+    define("LuaSpec_Keep", { "Size" })
+    instance("LuaSpec_Keep", "k", { Size = 5 })
+    for _ = 1, 5 do
+      local o <close> = fresh('LuaSpec_Keep.Name="k"')
+      assert.are.equal("function", type(o.Delete_))      -- read: nothing is deleted
+      assert.are.equal("function", type(o.Put_))
+      local cls <close> = svc:Get("LuaSpec_Keep")
+      local live = control.LiveObjects
+      assert.are.equal("function", type(cls.SpawnInstance_))   -- read: nothing is spawned
+      assert.are.equal(live, control.LiveObjects)
+    end
+    local again <close> = fresh('LuaSpec_Keep.Name="k"')   -- still there
+    assert.are.equal(5, again.Size)
+  end)
+end)

@@ -226,6 +226,53 @@ describe("VARIANT conversion refuses bad input with a clear Lua error", function
     assert.is_false(ok)
     assert.matches("month", err)
   end)
+
+  -- SystemTimeToVariantTime would carry a day past the month's end into the next month.
+  it("refuses a day the month does not have, naming the field and the month's length", function()
+    local refused = {
+      { { year = 2023, month = 2, day = 30 }, "'day' is 30, but 2023%-02 has 28 days" },
+      { { year = 2023, month = 2, day = 29 }, "'day' is 29, but 2023%-02 has 28 days" },
+      { { year = 1900, month = 2, day = 29 }, "'day' is 29, but 1900%-02 has 28 days" }, -- not leap: /100
+      { { year = 2100, month = 2, day = 29 }, "2100%-02 has 28 days" },
+      { { year = 2024, month = 2, day = 30 }, "2024%-02 has 29 days" },
+      { { year = 2023, month = 4, day = 31 }, "'day' is 31, but 2023%-04 has 30 days" },
+      { { year = 2023, month = 6, day = 31 }, "2023%-06 has 30 days" },
+      { { year = 2023, month = 9, day = 31 }, "2023%-09 has 30 days" },
+      { { year = 2023, month = 11, day = 31 }, "2023%-11 has 30 days" },
+      { { year = 2023, month = 1, day = 32 }, "'day' must be an integer in 1%.%.31" },
+      { { year = 2023, month = 1, day = 0 }, "'day' must be an integer in 1%.%.31" },
+      { { year = 2023, month = 1, day = 1, hour = 24 }, "'hour' must be an integer in 0%.%.23" },
+      { { year = 2023, month = 1, day = 1, min = 60 }, "'min' must be an integer in 0%.%.59" },
+      { { year = 2023, month = 1, day = 1, sec = 60 }, "'sec' must be an integer in 0%.%.59" },
+      { { year = 2023, month = 1, day = 1.5 }, "'day' must be an integer" },
+      { { year = 2023, month = 0, day = 1 }, "'month' must be an integer in 1%.%.12" },
+    }
+    for _, case in ipairs(refused) do
+      local ok, err = pcall(dict.Add, dict, "k", case[1])
+      assert.is_false(ok)
+      assert.matches("wbem: date field '", err)
+      assert.matches(case[2], err)
+      ok, err = pcall(wbem.core.roundtrip, case[1])
+      assert.is_false(ok)
+      assert.matches(case[2], err)
+    end
+    assert.are.equal(0, dict.Count)
+  end)
+
+  it("accepts the last day of every month, and 29 February of leap years", function()
+    local accepted = {
+      { { year = 2024, month = 2, day = 29 }, "2024-02-29T00:00:00" },
+      { { year = 2000, month = 2, day = 29 }, "2000-02-29T00:00:00" },   -- leap: /400
+      { { year = 1600, month = 2, day = 29 }, "1600-02-29T00:00:00" },
+      { { year = 2023, month = 1, day = 31 }, "2023-01-31T00:00:00" },
+      { { year = 2023, month = 2, day = 28 }, "2023-02-28T00:00:00" },
+      { { year = 2023, month = 4, day = 30 }, "2023-04-30T00:00:00" },
+      { { year = 2023, month = 12, day = 31, hour = 23, min = 59, sec = 59 }, "2023-12-31T23:59:59" },
+    }
+    for _, case in ipairs(accepted) do
+      assert.are.equal(case[2], (wbem.core.roundtrip(case[1])))
+    end
+  end)
 end)
 
 -- Wine's VBScript engine (through MSScriptControl.ScriptControl) is a second

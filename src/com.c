@@ -29,6 +29,11 @@ static int com_gc(lua_State *L) {
   return 0;
 }
 
+static const luaL_Reg com_meta[] = {
+  {"__gc", com_gc},
+  {NULL, NULL}
+};
+
 int wbem_com_ensure(lua_State *L) {
   com_state *st;
   HRESULT hr;
@@ -42,20 +47,10 @@ int wbem_com_ensure(lua_State *L) {
   st = (com_state *)lua_newuserdatauv(L, sizeof(com_state), 0);
   st->initialised = SUCCEEDED(hr);
   st->thread = GetCurrentThreadId();
-  if (luaL_newmetatable(L, COM_META)) {
-    lua_pushcfunction(L, com_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
+  wbem_newmeta(L, COM_META, com_meta, NULL);
+  luaL_setmetatable(L, COM_META);
   lua_setfield(L, LUA_REGISTRYINDEX, COM_KEY);
   return 1;
-}
-
-int wbem_com_is_sta(void) {
-  APTTYPE type;
-  APTTYPEQUALIFIER qualifier;
-  if (FAILED(CoGetApartmentType(&type, &qualifier))) return 0;
-  return type == APTTYPE_STA || type == APTTYPE_MAINSTA;
 }
 
 /* core.apartment() -> "sta" | "mta" | "none": what the host and we ended up with. */
@@ -80,22 +75,20 @@ static int settings_arg(lua_State *L, int idx) {
 static int l_create(lua_State *L) {
   const char *progid = luaL_checkstring(L, 1);
   int parent = settings_arg(L, 2);
+  IDispatch **disp = wbem_new_object(L, parent);   /* the holder first (wbem.h) */
   BSTR wid = wbem_check_bstr(L, 1);
   CLSID clsid;
-  IDispatch *disp = NULL;
   HRESULT hr;
   if (wid[0] == L'{') hr = CLSIDFromString(wid, &clsid);
   else hr = CLSIDFromProgID(wid, &clsid);
   SysFreeString(wid);
   if (SUCCEEDED(hr))
     hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-                          &IID_IDispatch, (void **)&disp);
-  if (FAILED(hr) || disp == NULL) {
+                          &IID_IDispatch, (void **)disp);
+  if (FAILED(hr) || *disp == NULL) {
     lua_pushfstring(L, "create %s", progid);
     return wbem_raise(L, FAILED(hr) ? hr : E_NOINTERFACE, lua_tostring(L, -1), NULL);
   }
-  wbem_push_object(L, disp, parent);
-  IDispatch_Release(disp);
   return 1;
 }
 
@@ -104,23 +97,21 @@ static int l_create(lua_State *L) {
 static int l_get(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   int parent = settings_arg(L, 2);
+  IDispatch **disp = wbem_new_object(L, parent);   /* the holder first (wbem.h) */
   BSTR wname = wbem_check_bstr(L, 1);
   IBindCtx *ctx = NULL;
   IMoniker *mk = NULL;
-  IDispatch *disp = NULL;
   ULONG eaten = 0;
   HRESULT hr = CreateBindCtx(0, &ctx);
   if (SUCCEEDED(hr)) hr = MkParseDisplayName(ctx, wname, &eaten, &mk);
-  if (SUCCEEDED(hr)) hr = IMoniker_BindToObject(mk, ctx, NULL, &IID_IDispatch, (void **)&disp);
+  if (SUCCEEDED(hr)) hr = IMoniker_BindToObject(mk, ctx, NULL, &IID_IDispatch, (void **)disp);
   if (mk) IMoniker_Release(mk);
   if (ctx) IBindCtx_Release(ctx);
   SysFreeString(wname);
-  if (FAILED(hr) || disp == NULL) {
+  if (FAILED(hr) || *disp == NULL) {
     lua_pushfstring(L, "get %s", name);
     return wbem_raise(L, FAILED(hr) ? hr : E_NOINTERFACE, lua_tostring(L, -1), NULL);
   }
-  wbem_push_object(L, disp, parent);
-  IDispatch_Release(disp);
   return 1;
 }
 

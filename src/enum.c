@@ -11,8 +11,6 @@
 */
 #include "wbem.h"
 
-#include <string.h>
-
 typedef struct wbem_enum {
   IEnumVARIANT *e;          /* NULL once finished or closed */
 } wbem_enum;
@@ -65,7 +63,6 @@ static int enum_step(lua_State *L) {
 /* core.each(collection) -> step, enum, nil, enum */
 static int l_each(lua_State *L) {
   IDispatch *coll = wbem_check_object(L, 1);
-  DISPPARAMS none = { NULL, NULL, 0, 0 };
   VARIANT r;
   EXCEPINFO ei;
   IUnknown *unk = NULL;
@@ -77,15 +74,11 @@ static int l_each(lua_State *L) {
   luaL_setmetatable(L, WBEM_ENUM);
   lua_getiuservalue(L, 1, 1);
   lua_setiuservalue(L, -2, 1);
-  VariantInit(&r);
-  memset(&ei, 0, sizeof ei);
-  hr = IDispatch_Invoke(coll, DISPID_NEWENUM, &IID_NULL, LOCALE_USER_DEFAULT,
-                        DISPATCH_PROPERTYGET | DISPATCH_METHOD, &none, &r, &ei, NULL);
+  hr = wbem_disp_invoke(coll, DISPID_NEWENUM, DISPATCH_PROPERTYGET | DISPATCH_METHOD, NULL, &r,
+                        &ei, NULL);
   if (FAILED(hr)) {
     wbem_push_error(L, hr, "get _NewEnum of a collection", &ei);
-    SysFreeString(ei.bstrDescription);
-    SysFreeString(ei.bstrSource);
-    SysFreeString(ei.bstrHelpFile);
+    wbem_excepinfo_clear(&ei);
     return lua_error(L);
   }
   if (V_VT(&r) == VT_UNKNOWN) unk = V_UNKNOWN(&r);
@@ -117,13 +110,13 @@ static const luaL_Reg funcs[] = {
   {NULL, NULL}
 };
 
+static const luaL_Reg item_meta[] = {
+  {"__gc", item_gc},
+  {NULL, NULL}
+};
+
 void wbem_open_enum(lua_State *L) {
-  luaL_newmetatable(L, WBEM_ENUM);
-  luaL_setfuncs(L, enum_meta, 0);
-  lua_pop(L, 1);
-  luaL_newmetatable(L, WBEM_ENUM_ITEM);
-  lua_pushcfunction(L, item_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  wbem_newmeta(L, WBEM_ENUM, enum_meta, NULL);
+  wbem_newmeta(L, WBEM_ENUM_ITEM, item_meta, NULL);
   luaL_setfuncs(L, funcs, 0);
 }

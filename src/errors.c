@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <wbemcli.h>
+#include <wbemdisp.h>
 #include <olectl.h>
 
 /* Names and short descriptions. WMI's own codes come first (wbemcli.h's
@@ -274,24 +275,47 @@ static int push_system_message(lua_State *L, HRESULT hr) {
   return 1;
 }
 
-/* Reads one property of an automation object by name into *out (VT_EMPTY on failure). */
-static void get_named(IDispatch *disp, const WCHAR *name, VARIANT *out) {
-  DISPID id;
-  DISPPARAMS none = { NULL, NULL, 0, 0 };
-  LPOLESTR n = (LPOLESTR)name;
+/* Reads the WMI property name of an SWbemObject: through its dual interface when it
+** has one (Properties_.Item(name).Value: no name lookups, which cost most of a read of
+** a fresh object), else by name through IDispatch. set: the object's Properties_, or
+** NULL. */
+static void wmi_get(IDispatch *obj, ISWbemPropertySet *set, const WCHAR *name, VARIANT *out) {
+  ISWbemProperty *prop = NULL;
+  BSTR b;
+  HRESULT hr = E_NOINTERFACE;
   VariantInit(out);
-  if (FAILED(IDispatch_GetIDsOfNames(disp, &IID_NULL, &n, 1, LOCALE_USER_DEFAULT, &id)))
-    return;
-  if (FAILED(IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT,
-                              DISPATCH_PROPERTYGET | DISPATCH_METHOD, &none, out, NULL, NULL)))
-    VariantInit(out);
+  if (set != NULL && (b = SysAllocString(name)) != NULL) {
+    hr = ISWbemPropertySet_Item(set, b, 0, &prop);
+    SysFreeString(b);
+    if (SUCCEEDED(hr) && prop != NULL) {
+      hr = ISWbemProperty_get_Value(prop, out);
+      ISWbemProperty_Release(prop);
+    }
+    if (SUCCEEDED(hr)) return;
+    VariantClear(out);
+  }
+  wbem_disp_get(obj, name, out);
 }
 
-static void setfield_named(lua_State *L, IDispatch *disp, const WCHAR *name, const char *k) {
-  VARIANT v;
-  get_named(disp, name, &v);
-  if (V_VT(&v) == VT_BSTR) setfield_bstr(L, k, V_BSTR(&v));
-  VariantClear(&v);
+/* Sets the fields description, provider, parameter and (named op) the operation of the
+** table on top from an SWbemLastError-shaped object, each when a non-empty string. */
+static void set_details(lua_State *L, IDispatch *obj, const char *op) {
+  static const WCHAR *const names[] = { L"Description", L"ProviderName", L"ParameterInfo", L"Operation" };
+  const char *fields[] = { "description", "provider", "parameter", op };
+  ISWbemObject *wo = NULL;
+  ISWbemPropertySet *set = NULL;
+  int i;
+  if (SUCCEEDED(IDispatch_QueryInterface(obj, &IID_ISWbemObject, (void **)&wo)) && wo != NULL) {
+    if (FAILED(ISWbemObject_get_Properties_(wo, &set))) set = NULL;
+    ISWbemObject_Release(wo);
+  }
+  for (i = 0; i < 4; i++) {
+    VARIANT v;
+    wmi_get(obj, set, names[i], &v);
+    if (V_VT(&v) == VT_BSTR) setfield_bstr(L, fields[i], V_BSTR(&v));
+    VariantClear(&v);
+  }
+  if (set != NULL) ISWbemPropertySet_Release(set);
 }
 
 /* WMI keeps the details of the last failure of this thread in an
@@ -307,10 +331,7 @@ static void add_last_error(lua_State *L, const char *progid) {
   if (FAILED(CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
                               &IID_IDispatch, (void **)&last)) || last == NULL)
     return;
-  setfield_named(L, last, L"Description", "description");
-  setfield_named(L, last, L"ProviderName", "provider");
-  setfield_named(L, last, L"ParameterInfo", "parameter");
-  setfield_named(L, last, L"Operation", "wmi_operation");
+  set_details(L, last, "wmi_operation");
   IDispatch_Release(last);
 }
 
@@ -318,22 +339,15 @@ static int is_wbem_code(HRESULT hr) {
   return HRESULT_FACILITY(hr) == FACILITY_ITF && (HRESULT_CODE(hr) & 0xF000) == 0x1000;
 }
 
+/* ei: completed already (wbem_disp_invoke does it) and only read here. */
 void wbem_push_error_ex(lua_State *L, HRESULT hr, const char *operation, const EXCEPINFO *ei,
                         const char *last_error_progid) {
-  EXCEPINFO local;
-  const EXCEPINFO *orig = ei;
   const hr_entry *e;
   int has_message = 0;
   luaL_checkstack(L, 6, "wbem: error object");
-  if (ei != NULL) {
-    /* The callee may defer filling EXCEPINFO; the real code is in it. */
-    local = *ei;
-    if (local.pfnDeferredFillIn != NULL) local.pfnDeferredFillIn(&local);
-    if (hr == DISP_E_EXCEPTION) {
-      if (local.scode != 0) hr = local.scode;
-      else if (local.wCode != 0) hr = MAKE_HRESULT(SEVERITY_ERROR, FACILITY_DISPATCH, local.wCode);
-    }
-    ei = &local;
+  if (ei != NULL && hr == DISP_E_EXCEPTION) {   /* the real code is in the EXCEPINFO */
+    if (ei->scode != 0) hr = ei->scode;
+    else if (ei->wCode != 0) hr = MAKE_HRESULT(SEVERITY_ERROR, FACILITY_DISPATCH, ei->wCode);
   }
   e = find_entry(hr);
   lua_createtable(L, 0, 8);
@@ -367,12 +381,6 @@ void wbem_push_error_ex(lua_State *L, HRESULT hr, const char *operation, const E
     lua_setfield(L, -2, "message");
   }
   if (is_wbem_code(hr) && last_error_progid != NULL) add_last_error(L, last_error_progid);
-  if (ei == &local) {
-    /* Only what the deferred fill-in added is ours; the caller frees the rest. */
-    if (local.bstrDescription != orig->bstrDescription) SysFreeString(local.bstrDescription);
-    if (local.bstrSource != orig->bstrSource) SysFreeString(local.bstrSource);
-    if (local.bstrHelpFile != orig->bstrHelpFile) SysFreeString(local.bstrHelpFile);
-  }
   luaL_setmetatable(L, WBEM_ERROR);
 }
 
@@ -461,6 +469,32 @@ static int l_error(lua_State *L) {
   return 1;
 }
 
+/* The hresult argument at idx: an integer of 32 bits, signed or unsigned. */
+static HRESULT check_hresult(lua_State *L, int idx) {
+  lua_Integer hr = luaL_checkinteger(L, idx);
+  luaL_argcheck(L, hr >= -0x80000000LL && hr <= 0xFFFFFFFFLL, idx, "hresult is not a 32-bit value");
+  return (HRESULT)(unsigned long)(hr & 0xFFFFFFFF);
+}
+
+/* core.completion_error(hresult, errobj, operation) -> error object: what an
+** OnCompleted that failed reports. errobj (SWbemLastError-shaped, or nil) gives
+** description, provider, parameter and WMI's own name of the operation, each when it is
+** a non-empty string; they are read straight through its dual interface (or its
+** IDispatch by name), not as bridged property reads, and errobj stays open: closing it
+** is the caller's business. */
+static int l_completion_error(lua_State *L) {
+  HRESULT hr = check_hresult(L, 1);
+  const char *operation = luaL_checkstring(L, 3);
+  IDispatch *errobj = NULL;
+  if (!lua_isnoneornil(L, 2) && (errobj = wbem_to_dispatch(L, 2)) == NULL)
+    luaL_argerror(L, 2, lua_pushfstring(L, "an open bridged object or nil expected, got %s",
+                                        lua_type(L, 2) == LUA_TUSERDATA && luaL_getmetafield(L, 2, "__name")
+                                          ? "a closed object" : luaL_typename(L, 2)));
+  wbem_push_error_ex(L, hr, operation, NULL, NULL);
+  if (errobj) set_details(L, errobj, "operation");
+  return 1;
+}
+
 static int l_is_error(lua_State *L) {
   int is = 0;
   if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
@@ -497,17 +531,14 @@ static const luaL_Reg error_meta[] = {
 
 static const luaL_Reg funcs[] = {
   {"error", l_error},
+  {"completion_error", l_completion_error},
   {"is_error", l_is_error},
   {"hresult_name", l_hresult_name},
   {NULL, NULL}
 };
 
 void wbem_open_errors(lua_State *L) {
-  luaL_newmetatable(L, WBEM_ERROR);
-  luaL_setfuncs(L, error_meta, 0);
-  lua_pushliteral(L, WBEM_ERROR);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  wbem_newmeta(L, WBEM_ERROR, error_meta, NULL);
   luaL_setfuncs(L, funcs, 0);
   push_hresults(L);
   lua_setfield(L, -2, "hresults");

@@ -1,15 +1,31 @@
 /*
-** module.c: luaopen_wbem_core, the entry point of wbem/core.dll.
+** module.c: luaopen_wbem_core, the entry point of wbem/core.dll. The files meet here:
+** each registers its functions, and the pump is handed the sink's deliverer, so that
+** neither of the two needs the other.
 */
 #include "wbem.h"
+
+void wbem_newmeta(lua_State *L, const char *tname, const luaL_Reg *meta, const luaL_Reg *methods) {
+  if (luaL_newmetatable(L, tname)) {   /* sets __name */
+    if (meta) luaL_setfuncs(L, meta, 0);
+    if (methods) {
+      lua_newtable(L);
+      luaL_setfuncs(L, methods, 0);
+      lua_setfield(L, -2, "__index");
+    }
+  }
+  lua_pop(L, 1);
+}
 
 LUAMOD_API int luaopen_wbem_core(lua_State *L) {
   lua_newtable(L);
   wbem_open_com(L);        /* first: everything after it may touch COM */
   wbem_open_errors(L);
   wbem_open_variant(L);
+  wbem_open_member(L);
   wbem_open_dispatch(L);
+  wbem_open_enum(L);
   wbem_open_sink(L);
-  wbem_open_pump(L);
+  wbem_open_pump(L, wbem_sink_push_event);
   return 1;
 }

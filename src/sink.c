@@ -3,8 +3,9 @@
 **
 ** A sink is the provider's SWbemSink (created by progid, so the simulator's can stand in
 ** for WbemScripting.SWbemSink) with our own IDispatch advised on its ISWbemSinkEvents
-** connection point. That IDispatch never calls Lua: its Invoke queues the event (pump.c),
-** and the Lua thread runs the handler later, at a pump point.
+** connection point. That IDispatch never calls Lua: its Invoke queues the event (queue.c),
+** and the Lua thread runs the handler later, at a pump point (pump.c hands the event
+** back here, to wbem_sink_push_event).
 **
 ** The userdata keeps three user values: 1 the handler table, 2 the settings that objects
 ** arriving through events inherit, 3 an optional first argument for every handler (the
@@ -17,7 +18,8 @@
 #include <string.h>
 
 #define SINKS_KEY "wbem.sinks"    /* registry: id -> sink userdata, weak values */
-#define FACTORY_KEY "wbem.sink.factory"
+#define FACTORY_KEY "wbem.sink.factory"       /* registry: the cache of this state */
+#define FACTORY_META "wbem.sink.factory.meta"
 
 /* DIID_ISWbemSinkEvents, here so that no wbemuuid library is needed to link. */
 static const IID iid_sink_events =
@@ -154,17 +156,10 @@ static wbem_sink *check_open_sink(lua_State *L, int idx) {
   return s;
 }
 
-/* Calls a method of the SWbemSink by name: any sink class will do, not only those
-** whose dual interface we know. */
-static HRESULT sink_call(IDispatch *disp, const WCHAR *name) {
-  DISPPARAMS none = {NULL, NULL, 0, 0};
-  LPOLESTR n = (LPOLESTR)name;
-  DISPID id;
-  HRESULT hr = IDispatch_GetIDsOfNames(disp, &IID_NULL, &n, 1, LOCALE_USER_DEFAULT, &id);
-  if (SUCCEEDED(hr))
-    hr = IDispatch_Invoke(disp, id, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_METHOD, &none,
-                          NULL, NULL, NULL);
-  return hr;
+/* SWbemSink.Cancel by name: any sink class will do, not only those whose dual
+** interface we know. */
+static HRESULT sink_cancel_all(IDispatch *disp) {
+  return wbem_disp_call(disp, L"Cancel", DISPATCH_METHOD, NULL, 0, NULL);
 }
 
 /* Undoes whatever of the set-up was done; safe to call twice, and from __gc. */
@@ -201,7 +196,7 @@ static void sink_release(lua_State *L, wbem_sink *s) {
 static int sink_close(lua_State *L) {
   wbem_sink *s = check_sink(L, 1);
   int cancel = lua_isnoneornil(L, 2) || lua_toboolean(L, 2);
-  if (s->disp && cancel) sink_call(s->disp, L"Cancel");
+  if (s->disp && cancel) sink_cancel_all(s->disp);
   sink_release(L, s);
   return 0;
 }
@@ -215,7 +210,7 @@ static int sink_gc(lua_State *L) {
 ** the OnCompleted events still arrive through the pump. */
 static int sink_cancel(lua_State *L) {
   wbem_sink *s = check_open_sink(L, 1);
-  HRESULT hr = sink_call(s->disp, L"Cancel");
+  HRESULT hr = sink_cancel_all(s->disp);
   if (FAILED(hr)) return wbem_raise(L, hr, "cancel the sink", NULL);
   return 0;
 }
@@ -249,7 +244,7 @@ typedef struct factory_cache {
 } factory_cache;
 
 static int factory_gc(lua_State *L) {
-  factory_cache *c = lua_touserdata(L, 1);
+  factory_cache *c = luaL_checkudata(L, 1, FACTORY_META);
   if (c->factory) IClassFactory_Release(c->factory);
   c->factory = NULL;
   return 0;
@@ -264,10 +259,7 @@ static HRESULT sink_factory(lua_State *L, const char *progid, const WCHAR *wprog
     lua_pop(L, 1);
     c = lua_newuserdatauv(L, sizeof *c, 0);
     memset(c, 0, sizeof *c);
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, factory_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
+    luaL_setmetatable(L, FACTORY_META);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, FACTORY_KEY);
   }
@@ -404,7 +396,11 @@ static const luaL_Reg sink_meta[] = {
   {"__gc", sink_gc},
   {"__close", sink_gc},
   {"__tostring", sink_tostring},
-  {"__index", NULL},
+  {NULL, NULL}
+};
+
+static const luaL_Reg factory_meta[] = {
+  {"__gc", factory_gc},
   {NULL, NULL}
 };
 
@@ -414,11 +410,8 @@ static const luaL_Reg funcs[] = {
 };
 
 void wbem_open_sink(lua_State *L) {
-  luaL_newmetatable(L, WBEM_SINK);
-  luaL_setfuncs(L, sink_meta, 0);
-  luaL_newlib(L, sink_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  wbem_newmeta(L, WBEM_SINK, sink_meta, sink_methods);
+  wbem_newmeta(L, FACTORY_META, factory_meta, NULL);
   /* id -> sink, weak: an unreferenced sink is collected (and closed by __gc); what the
   ** async layer must keep alive it anchors itself. */
   lua_newtable(L);

@@ -222,24 +222,9 @@ static int view_of(VARIANT *view, VARTYPE vt, void *p) {
   return 1;
 }
 
-static void push_variant(lua_State *L, const VARIANT *v, int parent, int depth) {
+/* A VARIANT that is neither an array nor a reference. */
+static void push_scalar(lua_State *L, const VARIANT *v, int parent) {
   VARTYPE vt = V_VT(v);
-  if (depth > MAX_DEPTH) luaL_error(L, "wbem: VARIANT nested too deeply");
-  luaL_checkstack(L, 4, "wbem: VARIANT");
-  if (vt & VT_ARRAY) {
-    SAFEARRAY *psa = (vt & VT_BYREF) ? (V_ARRAYREF(v) ? *V_ARRAYREF(v) : NULL) : V_ARRAY(v);
-    if (psa == NULL) lua_pushnil(L);
-    else push_array(L, psa, vt & VT_TYPEMASK, parent, depth + 1);
-    return;
-  }
-  if (vt & VT_BYREF) {
-    VARIANT view;
-    if (V_BYREF(v) == NULL) { lua_pushnil(L); return; }
-    if (!view_of(&view, vt & VT_TYPEMASK, V_BYREF(v)))
-      vt_error(L, "wbem: cannot convert a VARIANT of type ", vt);
-    push_variant(L, &view, parent, depth + 1);
-    return;
-  }
   switch (vt) {
     case VT_EMPTY: case VT_NULL: lua_pushnil(L); break;
     case VT_BOOL: lua_pushboolean(L, V_BOOL(v) != VARIANT_FALSE); break;
@@ -275,13 +260,11 @@ static void push_variant(lua_State *L, const VARIANT *v, int parent, int depth) 
       else wbem_push_object(L, V_DISPATCH(v), parent);
       break;
     case VT_UNKNOWN: {
-      IDispatch *d = NULL;
+      IDispatch **d;
       if (V_UNKNOWN(v) == NULL) { lua_pushnil(L); break; }
-      if (FAILED(IUnknown_QueryInterface(V_UNKNOWN(v), &IID_IDispatch, (void **)&d)) || d == NULL)
+      d = wbem_new_object(L, parent);   /* the holder first (wbem.h) */
+      if (FAILED(IUnknown_QueryInterface(V_UNKNOWN(v), &IID_IDispatch, (void **)d)) || *d == NULL)
         luaL_error(L, "wbem: got an object without IDispatch (VT_UNKNOWN), which Lua cannot use");
-      /* wbem_push_object AddRefs; drop ours first so an error in it cannot leak it. */
-      IDispatch_Release(d);
-      wbem_push_object(L, d, parent);
       break;
     }
     case VT_ERROR:
@@ -291,6 +274,24 @@ static void push_variant(lua_State *L, const VARIANT *v, int parent, int depth) 
     default:
       vt_error(L, "wbem: cannot convert a VARIANT of type ", vt);
   }
+}
+
+static void push_variant(lua_State *L, const VARIANT *v, int parent, int depth) {
+  VARTYPE vt = V_VT(v);
+  if (depth > MAX_DEPTH) luaL_error(L, "wbem: VARIANT nested too deeply");
+  luaL_checkstack(L, 4, "wbem: VARIANT");
+  if (vt & VT_ARRAY) {
+    SAFEARRAY *psa = (vt & VT_BYREF) ? (V_ARRAYREF(v) ? *V_ARRAYREF(v) : NULL) : V_ARRAY(v);
+    if (psa == NULL) lua_pushnil(L);
+    else push_array(L, psa, vt & VT_TYPEMASK, parent, depth + 1);
+  } else if (vt & VT_BYREF) {
+    VARIANT view;
+    if (V_BYREF(v) == NULL) { lua_pushnil(L); return; }
+    if (!view_of(&view, vt & VT_TYPEMASK, V_BYREF(v)))
+      vt_error(L, "wbem: cannot convert a VARIANT of type ", vt);
+    push_variant(L, &view, parent, depth + 1);
+  } else
+    push_scalar(L, v, parent);
 }
 
 /* Fills the table on top with dimension dim (1-based, leftmost first) of psa. */
@@ -360,6 +361,13 @@ static int date_field(lua_State *L, int idx, const char *k, int dflt, int lo, in
   return (int)v;
 }
 
+/* The proleptic Gregorian calendar, as VT_DATE counts. */
+static int days_in_month(int year, int month) {
+  static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : days[month - 1];
+}
+
 static DATE check_date(lua_State *L, int idx) {
   SYSTEMTIME st;
   DATE d;
@@ -371,6 +379,13 @@ static DATE check_date(lua_State *L, int idx) {
   st.wMinute = (WORD)date_field(L, idx, "min", 0, 0, 59);
   st.wSecond = (WORD)date_field(L, idx, "sec", 0, 0, 59);
   if (st.wMonth == 0 || st.wDay == 0) luaL_error(L, "wbem: a date needs year, month and day");
+  /* SystemTimeToVariantTime would carry 30 February into 2 March: refuse it instead */
+  if (st.wDay > days_in_month(st.wYear, st.wMonth)) {
+    char month[16];
+    snprintf(month, sizeof month, "%04d-%02d", (int)st.wYear, (int)st.wMonth);
+    luaL_error(L, "wbem: date field 'day' is %d, but %s has %d days", (int)st.wDay, month,
+               days_in_month(st.wYear, st.wMonth));
+  }
   if (!SystemTimeToVariantTime(&st, &d)) luaL_error(L, "wbem: not a valid date");
   return d;
 }
@@ -422,6 +437,36 @@ static void check_value(lua_State *L, int idx, int depth) {
   }
 }
 
+static HRESULT build_value(lua_State *L, int idx, VARIANT *out);
+
+/* A sequence at idx (absolute) as a VT_ARRAY|VT_VARIANT. */
+static HRESULT build_array(lua_State *L, int idx, VARIANT *out) {
+  lua_Integer i, n = (lua_Integer)lua_rawlen(L, idx);
+  SAFEARRAY *psa = SafeArrayCreateVector(VT_VARIANT, 0, (ULONG)n);
+  VARIANT *data;
+  HRESULT hr = S_OK;
+  if (psa == NULL) return E_OUTOFMEMORY;
+  if (n > 0) {
+    if (FAILED(hr = SafeArrayAccessData(psa, (void **)&data))) {
+      SafeArrayDestroy(psa);
+      return hr;
+    }
+    for (i = 1; i <= n && SUCCEEDED(hr); i++) {
+      lua_rawgeti(L, idx, i);
+      hr = build_value(L, -1, &data[i - 1]);
+      lua_pop(L, 1);
+    }
+    SafeArrayUnaccessData(psa);
+  }
+  if (FAILED(hr)) {
+    SafeArrayDestroy(psa);   /* clears the elements already built */
+    return hr;
+  }
+  V_VT(out) = VT_ARRAY | VT_VARIANT;
+  V_ARRAY(out) = psa;
+  return S_OK;
+}
+
 /* Second pass: the value is known to be convertible; only memory can fail. */
 static HRESULT build_value(lua_State *L, int idx, VARIANT *out) {
   VariantInit(out);
@@ -458,39 +503,13 @@ static HRESULT build_value(lua_State *L, int idx, VARIANT *out) {
       V_DISPATCH(out) = d;
       return S_OK;
     }
-    case LUA_TTABLE: {
-      lua_Integer i, n;
-      SAFEARRAY *psa;
-      VARIANT *data;
-      HRESULT hr = S_OK;
+    case LUA_TTABLE:
       if (is_date_table(L, idx)) {
         V_VT(out) = VT_DATE;
         V_DATE(out) = check_date(L, idx);
         return S_OK;
       }
-      n = (lua_Integer)lua_rawlen(L, idx);
-      psa = SafeArrayCreateVector(VT_VARIANT, 0, (ULONG)n);
-      if (psa == NULL) return E_OUTOFMEMORY;
-      if (n > 0) {
-        if (FAILED(hr = SafeArrayAccessData(psa, (void **)&data))) {
-          SafeArrayDestroy(psa);
-          return hr;
-        }
-        for (i = 1; i <= n && SUCCEEDED(hr); i++) {
-          lua_rawgeti(L, idx, i);
-          hr = build_value(L, -1, &data[i - 1]);
-          lua_pop(L, 1);
-        }
-        SafeArrayUnaccessData(psa);
-      }
-      if (FAILED(hr)) {
-        SafeArrayDestroy(psa);   /* clears the elements already built */
-        return hr;
-      }
-      V_VT(out) = VT_ARRAY | VT_VARIANT;
-      V_ARRAY(out) = psa;
-      return S_OK;
-    }
+      return build_array(L, idx, out);
     default:
       return E_INVALIDARG;   /* check_value rejected it already */
   }

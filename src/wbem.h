@@ -1,19 +1,39 @@
 /*
-** wbem.h: what the files of wbem.core share.
-** Each concept lives in its own file (com.c, variant.c, dispatch.c, errors.c,
-** sink.c, pump.c); this header is the only place they meet.
+** wbem.h: what the files of wbem.core share; the only place they meet.
+**
+** Map (one concept per file):
+**   module.c   luaopen_wbem_core: wires the files together; wbem_newmeta
+**   com.c      the apartment of the Lua thread; core.create, core.get
+**   comutil.c  COM chores without Lua (comutil.h): look up and invoke by name,
+**              EXCEPINFO, apartment type; also built into the simulator and the host
+**   variant.c  VARIANT <-> Lua values
+**   dispatch.c the bridged object: userdata, invoke, metamethods
+**   member.c   what a name is on an object (type information, Methods_), cached
+**   enum.c     core.each over _NewEnum
+**   errors.c   HRESULTs -> error objects; core.error, core.completion_error
+**   sink.c     SWbemSink with Lua handlers: its COM event object pushes onto the queue,
+**              and it turns a queued event into a handler call
+**   queue.c    the event queue (queue.h), the COM-thread side: never touches Lua
+**   pump.c     the Lua-thread side: waits, takes events from the queue, delivers them
+** An event travels sink.c -> queue.c, then pump.c -> sink.c -> Lua.
+**
+** References. A COM function that hands out an interface gives the caller one
+** reference. wbem_push_object takes a reference of its own (AddRef) and may raise (it
+** allocates), so a caller never pushes and then releases a reference it must give away:
+** a reference to hand over goes straight into a holder Lua owns, made before the
+** reference exists (wbem_new_object; the sink userdata), whose __gc releases it
+** whatever raises later. A borrowed pointer (in a VARIANT the caller clears, in a
+** userdata) is pushed with wbem_push_object.
+**
+** EXCEPINFO. It belongs to whoever passes it to Invoke, always through
+** wbem_disp_invoke (comutil.h), which completes it when the call fails. The error
+** functions here only read it; its owner clears it once with wbem_excepinfo_clear.
 */
 #ifndef WBEM_H
 #define WBEM_H
 
-#define COBJMACROS
-#define CONST_VTABLE
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-#include <ole2.h>
-#include <oleauto.h>
+#include "comutil.h"
+#include "queue.h"
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -23,19 +43,27 @@
 #define WBEM_ENUM   "wbem.enum"     /* an IEnumVARIANT iterator state */
 #define WBEM_SINK   "wbem.sink"     /* an SWbemSink with Lua handlers */
 #define WBEM_ERROR  "wbem.error"    /* metatable of error objects (tables) */
+#define WBEM_MEMBER "wbem.member"   /* what the cache knows about one name */
+
+/* module.c: creates metatable tname once (with __name), with the functions of meta
+** and, when methods is not NULL, an __index table of them; leaves the stack as it was. */
+void wbem_newmeta(lua_State *L, const char *tname, const luaL_Reg *meta, const luaL_Reg *methods);
 
 /* Each file registers its functions into the module table at the top of the stack. */
 void wbem_open_com(lua_State *L);
 void wbem_open_errors(lua_State *L);
 void wbem_open_variant(lua_State *L);
+void wbem_open_member(lua_State *L);
 void wbem_open_dispatch(lua_State *L);
+void wbem_open_enum(lua_State *L);
 void wbem_open_sink(lua_State *L);
-void wbem_open_pump(lua_State *L);
-void wbem_open_enum(lua_State *L);      /* enum.c: core.each; called by wbem_open_dispatch */
+/* pump.c: deliver pushes the handler of ev and its arguments and returns their count,
+** or -1 when nobody listens (sink.c's wbem_sink_push_event). */
+typedef int (*wbem_deliver_fn)(lua_State *L, wbem_event *ev);
+void wbem_open_pump(lua_State *L, wbem_deliver_fn deliver);
 
 /* com.c: the apartment of the calling thread. */
 int  wbem_com_ensure(lua_State *L);     /* CoInitializeEx once per state; RPC_E_CHANGED_MODE accepted */
-int  wbem_com_is_sta(void);             /* 1 when the current thread is in a single-threaded apartment */
 
 /* errors.c: HRESULTs become error objects {hresult=, name=, message=, operation=, ...}. */
 void wbem_push_error(lua_State *L, HRESULT hr, const char *operation, const EXCEPINFO *ei);
@@ -59,33 +87,61 @@ typedef struct wbem_ref {
 } wbem_ref;
 
 /* dispatch.c: bridged objects.
-** A bridged object carries a settings table (its user value): the options of the
+** A bridged object carries a settings table (its user value 1): the options of the
 ** connection it came from (sink progid, named value set progid, ...). Objects returned
-** by a call or a property read inherit the settings of the object they came from. */
-void       wbem_push_object(lua_State *L, IDispatch *disp, int parent); /* AddRefs disp; parent: stack index of the
+** by a call or a property read inherit the settings of the object they came from.
+** User values 2 and 3 are member.c's: the object's member cache, and the table it
+** shares with the objects of its interface. */
+typedef struct wbem_object {
+  wbem_ref ref;            /* first: WBEM_OBJECT and WBEM_SINK userdata start alike */
+  ITypeInfo *ti;           /* the object's type information, or NULL (member.c) */
+  int ti_done;             /* ti was looked up already */
+} wbem_object;
+void        wbem_push_object(lua_State *L, IDispatch *disp, int parent); /* AddRefs disp; parent: stack index of the
                                                                            object or settings table to inherit from, 0 for none */
-IDispatch *wbem_check_object(lua_State *L, int idx);               /* raises unless an open WBEM_OBJECT */
-IDispatch *wbem_to_dispatch(lua_State *L, int idx);                /* object or sink -> IDispatch (not AddRef'd), else NULL */
+#define WBEM_OBJECT_UVALUES 3
+IDispatch **wbem_new_object(lua_State *L, int parent);             /* pushes a closed object; a reference
+                                                                      stored in *result belongs to it */
+IDispatch  *wbem_check_object(lua_State *L, int idx);              /* raises unless an open WBEM_OBJECT */
+IDispatch  *wbem_to_dispatch(lua_State *L, int idx);               /* object or sink -> IDispatch (not AddRef'd), else NULL */
 
-/* pump.c: the per-state event queue. Sink events are queued from any thread (COM
-** callbacks never call Lua) and dispatched on the Lua thread at pump points. */
-#define WBEM_MAX_EVENT_ARGS 4
-typedef struct wbem_event {
-  struct wbem_event *next;
-  int sink;                             /* id of the sink it was delivered to */
-  DISPID member;                        /* WBEMS_DISPID_OBJECT_READY .. _OBJECT_PUT */
-  UINT argc;
-  VARIANT argv[WBEM_MAX_EVENT_ARGS];    /* in declaration order (DISPPARAMS hold them reversed) */
-  IStream *marshaled[WBEM_MAX_EVENT_ARGS]; /* interface arguments that arrived on a foreign thread */
-} wbem_event;
-typedef struct wbem_queue wbem_queue;
-wbem_queue *wbem_queue_of(lua_State *L);          /* the state's queue (created on first use) */
-void    wbem_queue_addref(wbem_queue *q);
-void    wbem_queue_release(wbem_queue *q);
-HRESULT wbem_queue_push(wbem_queue *q, int sink, DISPID member, const DISPPARAMS *params);
+/* member.c: what a name is on an object, decided without calling it. */
+enum { WBEM_KIND_PROPERTY = 1, WBEM_KIND_METHOD = 2 };
+enum { WBEM_SRC_NONE = 0, WBEM_SRC_TYPEINFO, WBEM_SRC_DISPEX, WBEM_SRC_WMI };
+/* What a nil argument becomes, by the declared type of its parameter. A typed callee
+** (ITypeInfo::Invoke) coerces each argument to the parameter's type and cannot turn
+** VT_EMPTY into an interface pointer: there nil is Nothing, as in VBScript; for an
+** optional parameter nil means "not given", so its default applies; everything else
+** gets VT_EMPTY. */
+enum { WBEM_NIL_EMPTY = 0, WBEM_NIL_NOTHING, WBEM_NIL_MISSING };
+#define WBEM_MAX_TYPED_PARAMS 32
+typedef struct wbem_member {
+  DISPID id;
+  int kind;
+  int source;              /* where the kind came from */
+  WORD callflags;          /* Invoke flags of a call (a parameterized property is read by calling it) */
+  int maxargs;             /* -1: unknown or varargs */
+  int put, putref;         /* the type allows PROPERTYPUT / PROPERTYPUTREF */
+  int ntyped;              /* parameters described in nils[] */
+  unsigned char nils[WBEM_MAX_TYPED_PARAMS];
+  unsigned char optional[WBEM_MAX_TYPED_PARAMS];
+  unsigned char is_long[WBEM_MAX_TYPED_PARAMS];   /* declared a 32-bit signed integer */
+} wbem_member;
+/* Pushes the member userdata for the name at nameidx of the open object at obj, or
+** pushes nothing, sets *hr and returns NULL when the object does not know the name. */
+wbem_member *wbem_member_get(lua_State *L, int obj, int nameidx, HRESULT *hr);
+/* Pushes a short description of the object for messages: its WMI class when it has
+** one, else its interface name. Never raises a COM error. */
+void wbem_push_description(lua_State *L, int obj);
+void wbem_push_type_name(lua_State *L, int obj);  /* "SWbemObject", "IDispatch", ... */
+int  wbem_push_wmi_class(lua_State *L, int obj);  /* Path_.Class; 0 (nothing pushed) when none */
+void wbem_object_forget(wbem_object *o);                 /* releases what member.c keeps on o */
 
 /* sink.c: pushes the handler and the arguments of ev; returns the argument count, or -1
 ** when nobody listens (sink closed or collected, no handler for that event). */
 int wbem_sink_push_event(lua_State *L, wbem_event *ev);
+
+/* pump.c: the state's event queue (created on first use). */
+wbem_queue *wbem_queue_of(lua_State *L);
 
 #endif

@@ -20,6 +20,8 @@
 #include "lauxlib.h"
 #include "lualib.h"
 
+#include "comutil.h"   /* src/: the module's COM helpers */
+
 static int planned, failed;
 static const char *only;
 
@@ -37,19 +39,13 @@ static void report(int ok, const char *name, const char *why) {
 static long live_objects(void) {
   CLSID clsid;
   IDispatch *control = NULL;
-  LPOLESTR name = L"LiveObjects";
-  DISPID id;
-  DISPPARAMS none = {NULL, NULL, 0, 0};
   VARIANT v;
   long n = -1;
   if (FAILED(CLSIDFromProgID(L"WbemSim.Control", &clsid))) return -1;
   if (FAILED(CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER, &IID_IDispatch,
                               (void **)&control)))
     return -1;
-  VariantInit(&v);
-  if (SUCCEEDED(IDispatch_GetIDsOfNames(control, &IID_NULL, &name, 1, 0, &id)) &&
-      SUCCEEDED(IDispatch_Invoke(control, id, &IID_NULL, 0, DISPATCH_PROPERTYGET, &none, &v,
-                                 NULL, NULL)) &&
+  if (SUCCEEDED(wbem_disp_call(control, L"LiveObjects", DISPATCH_PROPERTYGET, NULL, 0, &v)) &&
       SUCCEEDED(VariantChangeType(&v, &v, 0, VT_I4)))
     n = V_I4(&v);
   VariantClear(&v);

@@ -6,6 +6,7 @@
 */
 #include <stdlib.h>
 #include "wbemsim.h"
+#include "comutil.h"   /* src/: a member of another implementation's object, read by name */
 
 typedef struct sim_nv { WCHAR *name; VARIANT value; } sim_nv;
 
@@ -380,19 +381,6 @@ static WCHAR *value_text(const VARIANT *v)
   return r;
 }
 
-/* A member of another implementation's object, read through IDispatch. */
-static HRESULT read_member(IDispatch *d, const WCHAR *name, VARIANT *out)
-{
-  DISPID id;
-  DISPPARAMS none = { NULL, NULL, 0, 0 };
-  LPOLESTR n = (LPOLESTR)name;
-  HRESULT hr = IDispatch_GetIDsOfNames(d, &IID_NULL, &n, 1, LOCALE_USER_DEFAULT, &id);
-  VariantInit(out);
-  if (FAILED(hr)) return hr;
-  return IDispatch_Invoke(d, id, &IID_NULL, LOCALE_USER_DEFAULT, DISPATCH_PROPERTYGET | DISPATCH_METHOD, &none, out,
-                          NULL, NULL);
-}
-
 static int pair_cmp(const void *a, const void *b)
 {
   return _wcsicmp(((const pair *)a)->name, ((const pair *)b)->name);
@@ -436,9 +424,9 @@ WCHAR *nvset_context_text(IDispatch *ctx)
         pair *np = realloc(pairs, (size_t)(n + 1) * sizeof *pairs);
         if (np) {
           pairs = np;
-          read_member(V_DISPATCH(&item), L"Name", &name);
+          wbem_disp_get(V_DISPATCH(&item), L"Name", &name);
           pairs[n].name = sim_strdup(V_VT(&name) == VT_BSTR && V_BSTR(&name) ? V_BSTR(&name) : L"?");
-          pairs[n].text = SUCCEEDED(read_member(V_DISPATCH(&item), L"Value", &value)) ? value_text(&value)
+          pairs[n].text = SUCCEEDED(wbem_disp_get(V_DISPATCH(&item), L"Value", &value)) ? value_text(&value)
                                                                                        : sim_strdup(L"?");
           VariantClear(&name);
           VariantClear(&value);
@@ -451,7 +439,7 @@ WCHAR *nvset_context_text(IDispatch *ctx)
     else {
       /* no enumeration (Wine's set has none): at least say that something came */
       VARIANT count;
-      if (SUCCEEDED(read_member(ctx, L"Count", &count)) && SUCCEEDED(VariantChangeType(&count, &count, 0, VT_I4)) &&
+      if (SUCCEEDED(wbem_disp_get(ctx, L"Count", &count)) && SUCCEEDED(VariantChangeType(&count, &count, 0, VT_I4)) &&
           V_I4(&count) > 0 && (pairs = calloc(1, sizeof *pairs))) {
         pairs[0].name = sim_strdup(L"?");
         pairs[0].text = value_text(&count);

@@ -1,0 +1,235 @@
+/*
+** queue.c: the event queue (queue.h), the COM-thread side of the bridge.
+**
+** COM delivers sink events on whatever thread it chooses: on the Lua thread while that
+** thread dispatches window messages (an STA: incoming calls arrive as messages), or on
+** worker threads (an MTA host, or a provider delivering directly). None of them may touch
+** the Lua state, so a callback only appends the event here and signals an event handle;
+** the Lua thread takes events out at pump points (pump.c). This file does not include
+** lua.h, and nothing here may.
+**
+** The queue is reference counted: the COM event objects advised to sinks hold it, and
+** they can outlive the Lua state (a provider may keep a connection alive). Once the state
+** is gone the queue is "closed" and whatever still arrives is released, not kept.
+*/
+#include "queue.h"
+
+#include <stdlib.h>
+
+struct wbem_queue {
+  LONG refs;
+  CRITICAL_SECTION lock;
+  HANDLE ready;             /* manual-reset: signalled while events wait */
+  wbem_event *head, *tail;
+  LONG length;
+  int closed;               /* the Lua state is gone */
+  int signalled;            /* ready is set (under the lock) */
+  int pumping;              /* the Lua thread dispatches messages in l_pump (its own flag) */
+  DWORD thread;             /* the Lua thread */
+  int sta;                  /* the Lua thread is in a single-threaded apartment */
+};
+
+/* --- events ------------------------------------------------------------------------ */
+
+void wbem_event_free(wbem_event *ev) {
+  UINT i;
+  for (i = 0; i < ev->argc; i++) {
+    if (ev->marshaled[i]) {
+      /* Never unmarshaled: release the marshal data or the object stays pinned. */
+      LARGE_INTEGER zero = {{0, 0}};
+      IStream_Seek(ev->marshaled[i], zero, STREAM_SEEK_SET, NULL);
+      CoReleaseMarshalData(ev->marshaled[i]);
+      IStream_Release(ev->marshaled[i]);
+    }
+    VariantClear(&ev->argv[i]);
+  }
+  free(ev);
+}
+
+/* An interface pointer that arrived on another thread belongs to that thread's
+** apartment; an STA Lua thread may use it only through a proxy, so it travels as
+** marshal data and is unmarshaled on the Lua thread. */
+static HRESULT event_marshal_arg(wbem_event *ev, UINT i) {
+  VARIANT *v = &ev->argv[i];
+  IUnknown *unk;
+  REFIID iid = V_VT(v) == VT_DISPATCH ? &IID_IDispatch : &IID_IUnknown;
+  HRESULT hr;
+  if (V_VT(v) == VT_DISPATCH) unk = (IUnknown *)V_DISPATCH(v);
+  else if (V_VT(v) == VT_UNKNOWN) unk = V_UNKNOWN(v);
+  else return S_OK;
+  if (!unk) return S_OK;
+  hr = CoMarshalInterThreadInterfaceInStream(iid, unk, &ev->marshaled[i]);
+  if (FAILED(hr)) {
+    /* Not marshalable (no proxy/stub, or no apartment on this thread): the event is
+    ** still worth more than its loss, so the pointer travels as it is, as it would in
+    ** an MTA host. */
+    ev->marshaled[i] = NULL;
+    return S_OK;
+  }
+  /* keep the type, drop the pointer: unmarshaling puts the proxy back */
+  IUnknown_Release(unk);
+  V_UNKNOWN(v) = NULL;
+  return S_OK;
+}
+
+void wbem_event_unmarshal(wbem_event *ev) {
+  UINT i;
+  for (i = 0; i < ev->argc; i++) {
+    IStream *s = ev->marshaled[i];
+    VARIANT *v = &ev->argv[i];
+    void *p = NULL;
+    if (!s) continue;
+    ev->marshaled[i] = NULL;
+    /* CoGetInterfaceAndReleaseStream releases the stream whatever it returns. */
+    if (FAILED(CoGetInterfaceAndReleaseStream(s, V_VT(v) == VT_DISPATCH ? &IID_IDispatch
+                                                                          : &IID_IUnknown, &p)))
+      p = NULL;
+    V_UNKNOWN(v) = p;   /* same slot for VT_DISPATCH and VT_UNKNOWN */
+  }
+}
+
+
+/* --- the queue ---------------------------------------------------------------------- */
+
+void wbem_queue_addref(wbem_queue *q) {
+  InterlockedIncrement(&q->refs);
+}
+
+static void queue_drop_all(wbem_queue *q) {
+  wbem_event *ev, *next;
+  EnterCriticalSection(&q->lock);
+  ev = q->head;
+  q->head = q->tail = NULL;
+  q->length = 0;
+  ResetEvent(q->ready);
+  q->signalled = 0;
+  LeaveCriticalSection(&q->lock);
+  for (; ev; ev = next) {
+    next = ev->next;
+    wbem_event_free(ev);
+  }
+}
+
+void wbem_queue_release(wbem_queue *q) {
+  if (InterlockedDecrement(&q->refs) == 0) {
+    queue_drop_all(q);
+    CloseHandle(q->ready);
+    DeleteCriticalSection(&q->lock);
+    free(q);
+  }
+}
+
+HRESULT wbem_queue_push(wbem_queue *q, int sink, DISPID member, const DISPPARAMS *params) {
+  wbem_event *ev;
+  UINT i, argc = params ? params->cArgs : 0;
+  HRESULT hr = S_OK;
+  int foreign;
+  if (argc > WBEM_MAX_EVENT_ARGS) return DISP_E_BADPARAMCOUNT;
+  ev = calloc(1, sizeof *ev);
+  if (!ev) return E_OUTOFMEMORY;
+  ev->sink = sink;
+  ev->member = member;
+  foreign = q->sta && GetCurrentThreadId() != q->thread;
+  for (i = 0; i < argc && SUCCEEDED(hr); i++) {
+    /* VariantCopyInd: a by-reference argument points into the caller's frame, which
+    ** is gone by the time the Lua thread looks at it. */
+    hr = VariantCopyInd(&ev->argv[i], &params->rgvarg[argc - 1 - i]);
+    if (SUCCEEDED(hr)) {
+      ev->argc = i + 1;
+      if (foreign) hr = event_marshal_arg(ev, i);
+    }
+  }
+  if (FAILED(hr)) {
+    wbem_event_free(ev);
+    return hr;
+  }
+  EnterCriticalSection(&q->lock);
+  if (q->closed) {
+    LeaveCriticalSection(&q->lock);
+    wbem_event_free(ev);
+    return S_OK;
+  }
+  if (q->tail) q->tail->next = ev; else q->head = ev;
+  q->tail = ev;
+  q->length++;
+  /* Each SetEvent and ResetEvent is a trip to the kernel (to wineserver under Wine),
+  ** which would double the cost of an event. The handle is set only when someone may
+  ** be waiting on it: not when the event comes in on the Lua thread while l_pump
+  ** dispatches its messages, since l_pump drains the queue right after. */
+  if (!q->signalled && !(q->pumping && GetCurrentThreadId() == q->thread)) {
+    SetEvent(q->ready);
+    q->signalled = 1;
+  }
+  LeaveCriticalSection(&q->lock);
+  return S_OK;
+}
+
+/* After a drain stopped early: what is left must wake a host that waits on the handle. */
+void wbem_queue_signal_pending(wbem_queue *q) {
+  EnterCriticalSection(&q->lock);
+  if (q->head && !q->signalled) {
+    SetEvent(q->ready);
+    q->signalled = 1;
+  }
+  LeaveCriticalSection(&q->lock);
+}
+
+wbem_event *wbem_queue_pop(wbem_queue *q) {
+  wbem_event *ev;
+  EnterCriticalSection(&q->lock);
+  ev = q->head;
+  if (ev) {
+    q->head = ev->next;
+    if (!q->head) q->tail = NULL;
+    q->length--;
+  }
+  if (!q->head && q->signalled) {
+    ResetEvent(q->ready);
+    q->signalled = 0;
+  }
+  LeaveCriticalSection(&q->lock);
+  return ev;
+}
+
+LONG wbem_queue_length(wbem_queue *q) {
+  LONG n;
+  EnterCriticalSection(&q->lock);
+  n = q->length;
+  LeaveCriticalSection(&q->lock);
+  return n;
+}
+
+wbem_queue *wbem_queue_new(void) {
+  wbem_queue *q = calloc(1, sizeof *q);
+  if (!q) return NULL;
+  q->ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (!q->ready) {
+    free(q);
+    return NULL;
+  }
+  InitializeCriticalSection(&q->lock);
+  q->refs = 1;
+  q->thread = GetCurrentThreadId();
+  q->sta = wbem_com_is_sta();
+  return q;
+}
+
+void wbem_queue_close(wbem_queue *q) {
+  EnterCriticalSection(&q->lock);
+  q->closed = 1;
+  LeaveCriticalSection(&q->lock);
+  queue_drop_all(q);
+  wbem_queue_release(q);
+}
+
+void wbem_queue_pumping(wbem_queue *q, int on) {
+  q->pumping = on;
+}
+
+HANDLE wbem_queue_handle(wbem_queue *q) {
+  return q->ready;
+}
+
+int wbem_queue_sta(wbem_queue *q) {
+  return q->sta;
+}

@@ -1,0 +1,41 @@
+/*
+** queue.h: the event queue, the COM-thread side of the bridge. No Lua here: whatever
+** thread COM calls a sink on pushes onto the queue, and only the Lua thread (pump.c)
+** takes events out.
+*/
+#ifndef WBEM_QUEUE_H
+#define WBEM_QUEUE_H
+
+#include "comutil.h"
+
+#define WBEM_MAX_EVENT_ARGS 4
+typedef struct wbem_event {
+  struct wbem_event *next;
+  int sink;                             /* id of the sink it was delivered to */
+  DISPID member;                        /* WBEMS_DISPID_OBJECT_READY .. _OBJECT_PUT */
+  UINT argc;
+  VARIANT argv[WBEM_MAX_EVENT_ARGS];    /* in declaration order (DISPPARAMS hold them reversed) */
+  IStream *marshaled[WBEM_MAX_EVENT_ARGS]; /* interface arguments that arrived on a foreign thread */
+} wbem_event;
+
+/* Reference counted: the state holds one reference, each advised event object one. */
+typedef struct wbem_queue wbem_queue;
+wbem_queue *wbem_queue_new(void);       /* for the calling (Lua) thread; NULL on failure */
+void    wbem_queue_addref(wbem_queue *q);
+void    wbem_queue_release(wbem_queue *q);
+void    wbem_queue_close(wbem_queue *q); /* the state is gone: drop what waits and what comes */
+
+/* Any thread. */
+HRESULT wbem_queue_push(wbem_queue *q, int sink, DISPID member, const DISPPARAMS *params);
+
+/* The Lua thread. */
+wbem_event *wbem_queue_pop(wbem_queue *q);          /* NULL when empty */
+void    wbem_queue_signal_pending(wbem_queue *q);   /* after a drain stopped early */
+void    wbem_queue_pumping(wbem_queue *q, int on);  /* the Lua thread dispatches messages */
+LONG    wbem_queue_length(wbem_queue *q);
+HANDLE  wbem_queue_handle(wbem_queue *q);           /* manual-reset, signalled while events wait */
+int     wbem_queue_sta(wbem_queue *q);              /* the Lua thread is in an STA */
+void    wbem_event_unmarshal(wbem_event *ev);       /* interfaces back into this apartment */
+void    wbem_event_free(wbem_event *ev);
+
+#endif
