@@ -45,22 +45,6 @@ local function abandon(op, err)
   loop.settle(op, err)
 end
 
--- An error object from OnCompleted's hresult and its SWbemLastError-shaped object.
-local function completion_error(op, hresult, errobj)
-  local details = { hresult = hresult, operation = op.what }
-  if errobj then
-    local function read(name)
-      local ok, v = pcall(function() return errobj[name] end)
-      if ok and v ~= nil and v ~= "" then return v end
-    end
-    details.description = read("Description")
-    details.provider = read("ProviderName")
-    details.parameter = read("ParameterInfo")
-    details.operation = read("Operation") or details.operation
-  end
-  return core.error(details)
-end
-
 local progress_failed = loop.handler("on_progress")
 
 local close = core.close
@@ -99,7 +83,9 @@ local handlers = {
     if op.abandoned then
       if op.result then close(op.result) end
     elseif hresult >= 0x80000000 then
-      loop.settle(op, completion_error(op, hresult, errobj))
+      -- read through the error object's own interface: bridged reads of a fresh
+      -- object would cost more than the whole operation
+      loop.settle(op, core.completion_error(hresult, errobj, op.what))
     else
       loop.settle(op, nil)
     end
