@@ -22,13 +22,14 @@
 
 #define NEVER (~(ULONGLONG)0)
 
-/* An operation is in one of two lists: the timed queue (by due time) and, while there,
-** its sink's list too; or the queue of cancelled operations, which are due now. */
+/* An operation is in one of three lists: the timed queue (by due time) or, under
+** Control.Hang, the hung list (due never), and while in either its sink's list too; or
+** the queue of cancelled operations, which are due now. */
 typedef struct op_links { struct sim_op *prev, *next; } op_links;
 
 typedef struct sim_op {
-  op_links q;               /* in the timed queue or the cancelled one */
-  op_links s;               /* in its sink's list, while in the timed queue */
+  op_links q;               /* in the timed queue, the hung list or the cancelled queue */
+  op_links s;               /* in its sink's list, while timed or hung */
   ULONGLONG start, due;
   sim_op_kind kind;
   LONG flags;
@@ -45,6 +46,9 @@ typedef struct sim_op {
 static CRITICAL_SECTION q_cs;
 static CONDITION_VARIABLE q_cv = CONDITION_VARIABLE_INIT;
 static sim_op_list timed;        /* by due time; equal due times in the order queued */
+static sim_op_list hung;         /* due never (Control.Hang), in the order they hung: kept
+                                 ** out of the timed queue, where each new operation would
+                                 ** walk past all of them to find its place */
 static sim_op_list cancelled;    /* due now, in the order they were cancelled */
 static HANDLE idle_event;   /* set while the worker waits: no step under way */
 static LONG reset_gen;
@@ -106,13 +110,14 @@ static void list_insert_due(sim_op_list *l, sim_op *op, BOOL by_sink)
 
 static void queue_timed(sim_op *op)
 {
-  list_insert_due(&timed, op, FALSE);
+  if (op->due == NEVER) list_insert(&hung, hung.tail, op, FALSE);
+  else list_insert_due(&timed, op, FALSE);
   list_insert_due(sink_ops(op->sink), op, TRUE);
 }
 
 static void unqueue_timed(sim_op *op)
 {
-  list_remove(&timed, op, FALSE);
+  list_remove(op->due == NEVER ? &hung : &timed, op, FALSE);
   list_remove(sink_ops(op->sink), op, TRUE);
 }
 
@@ -415,14 +420,22 @@ HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
 /* Moves the waiting operations of s (of every sink when NULL), in their order, to the
 ** queue of cancelled ones, which the worker takes before anything else. Only those
 ** operations are visited: a sink's release costs its own calls, however many others wait. */
-static void cancel_where(sim_sink *s)
+static void cancel_list(sim_op_list *from)
 {
-  sim_op_list *from = s ? sink_ops(s) : &timed;
   sim_op *op;
   while ((op = from->head)) {
     unqueue_timed(op);
     op->due = 0;
     list_insert(&cancelled, cancelled.tail, op, FALSE);
+  }
+}
+
+static void cancel_where(sim_sink *s)
+{
+  if (s) cancel_list(sink_ops(s));
+  else {
+    cancel_list(&timed);
+    cancel_list(&hung);
   }
   WakeConditionVariable(&q_cv);
 }
