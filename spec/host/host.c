@@ -129,6 +129,54 @@ static int selected(const char *name) {
   return !only || strstr(name, only) != NULL;
 }
 
+/* wbem.timeout(): milliseconds to the nearest deadline, INFINITE when there is none. */
+static DWORD next_timeout(lua_State *L) {
+  DWORD ms = INFINITE;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "wbem");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "timeout");
+  lua_call(L, 0, 1);
+  if (lua_isinteger(L, -1)) ms = (DWORD)lua_tointeger(L, -1);
+  lua_pop(L, 2);
+  return ms;
+}
+
+/* A host that sleeps between frames until the module's handle is signalled or the
+** nearest deadline comes (wbem.timeout()), and never otherwise: the frames it needs are
+** the deadlines plus the events, not a polling rate. */
+static void test_deadline(const char *name, const char *script) {
+  char why[2048] = "", msg[2300];
+  lua_State *L;
+  HANDLE h;
+  int frames = 0, r = 0;
+  long live;
+  if (!selected(name)) return;
+  if (!(L = load(script, why, sizeof why))) { report(0, name, why); return; }
+  h = wait_handle(L);
+  for (frames = 0; frames < 50; frames++) {
+    DWORD ms;
+    if ((r = frame(L, why, sizeof why)) != 0) break;
+    ms = next_timeout(L);
+    if (ms == INFINITE) { snprintf(why, sizeof why, "wbem.timeout() is nil with deadlines pending"); break; }
+    MsgWaitForMultipleObjectsEx(1, &h, ms, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+  }
+  if (r == 1 && next_timeout(L) != INFINITE) {
+    r = 0;
+    snprintf(why, sizeof why, "wbem.timeout() is not nil once every deadline passed");
+  }
+  if (r == 0 && !*why) snprintf(why, sizeof why, "not done after %d frames", frames);
+  lua_close(L);
+  live = settle_live_objects(5000);
+  if (r == 1 && live != 0) {
+    r = 0;
+    snprintf(why, sizeof why, "LiveObjects is %ld after lua_close", live);
+  }
+  snprintf(msg, sizeof msg, "%s (%d frames)", name, frames);
+  report(r == 1, msg, why);
+}
+
+
 static void test_frames(const char *name, const char *script, int sta) {
   char why[2048] = "", msg[2300];
   int frames = 0, ok;
@@ -234,6 +282,8 @@ int main(int argc, char **argv) {
                      "spec/host/close_pending.lua");
   test_quit("pump(0) reports a WM_QUIT it meets and posts it again for the host",
             "spec/host/quit.lua");
+  test_deadline("a host that sleeps until wbem.timeout() wakes for each deadline, and only then",
+                "spec/host/deadline.lua");
   test_wait_handle("an STA host's own message loop: events it dispatches signal wait_handle",
                    "spec/host/signal.lua", 1);
   CoUninitialize();
