@@ -8,6 +8,8 @@ local core = require "wbem.core"
 local util = require "benchutil"
 local simfix = require "spec.support.simfix"
 
+assert(util.low_fragmentation_heap(), "cannot switch on the low-fragmentation heap")
+
 local EVENT_OPS, EVENT_BATCH, EVENT_STEPS = 2000, 100, 8
 local LAT_OPS = 1000
 local INFLIGHT = 10000
@@ -20,6 +22,7 @@ local svc <close> = simfix.connect()
 simfix.item_class(svc)
 local obj <close> = simfix.item(svc, "bench")
 
+io.stdout:setvbuf("line")
 local function out(key, value) print(("%s %.1f"):format(key, value)) end
 print("# Lua bridge, STA, marshal delivery, LatencyMs 0, one sink per operation")
 
@@ -67,33 +70,127 @@ do
   out("latency_p99_us", lat[LAT_OPS * 99 // 100 + 1])
 end
 
--- INFLIGHT put_async in flight: every task started (its sink created, its call made)
--- before the first pump, then pumped to completion. Memory per pending operation:
--- process private bytes, and the Lua heap, once all are pending.
-do
+-- N put_async in flight: every task started (its sink created, its call made) before the
+-- first pump, then pumped to completion. Memory per pending operation: process private
+-- bytes, and the Lua heap, once all are pending.
+local function inflight(n, latency)
+  control.LatencyMs = latency
   collectgarbage(); collectgarbage()
   local pu0, vq0 = util.private_bytes()
   local lua0 = collectgarbage("count")
   local done = 0
   local t0 = core.clock()
-  for _ = 1, INFLIGHT do
+  for _ = 1, n do
     wbem.spawn(function()
       local path = obj:put_async{}
       path:close()
       done = done + 1
     end)
   end
+  local t_issued = core.clock()
   local pu1, vq1 = util.private_bytes()
   local lua1 = collectgarbage("count")
-  assert(wbem.pending() == INFLIGHT)
+  assert(wbem.pending() == n)
   wbem.run()
   local t1 = core.clock()
-  assert(done == INFLIGHT)
-  out("inflight_10000_wall_ms", t1 - t0)
-  print(("# inflight: PrivateUsage %+d bytes, committed private pages (VirtualQuery) %+d bytes")
-        :format(pu1 - pu0, vq1 - vq0))
-  out("inflight_10000_bytes_per_op", math.max(pu1 - pu0, vq1 - vq0) / INFLIGHT)
-  out("inflight_10000_lua_bytes_per_op", (lua1 - lua0) * 1024 / INFLIGHT)
+  assert(done == n)
+  control.LatencyMs = 0
+  print(("# inflight %d (LatencyMs %d): issued in %.1f ms, all completed %.1f ms later"):format(
+    n, latency, t_issued - t0, t1 - t_issued))
+  print(("# inflight %d: PrivateUsage %+d bytes, committed private pages (VirtualQuery) %+d bytes")
+        :format(n, pu1 - pu0, vq1 - vq0))
+  out(("inflight_%d_wall_ms"):format(n), t1 - t0)
+  out(("inflight_%d_bytes_per_op"):format(n), math.max(pu1 - pu0, vq1 - vq0) / n)
+  out(("inflight_%d_lua_bytes_per_op"):format(n), (lua1 - lua0) * 1024 / n)
+end
+inflight(INFLIGHT, 0)
+if os.getenv("BENCH_BIG") ~= "0" then inflight(100000, 2000) end
+
+-- The cost of one pump(0) (a host's frame with nothing ready), in microseconds.
+local function pump0_us()
+  local reps = 2000
+  local t0 = core.clock()
+  for _ = 1, reps do wbem.pump(0) end
+  return (core.clock() - t0) * 1000 / reps
+end
+
+-- pump(0) with n operations pending, each with a deadline (none due), against Hang.
+-- Direct delivery: nothing arrives while pump(0) is measured, and the n cancellations
+-- that follow do not pile up in the simulator's STA mailbox (see bench/README.md).
+local function pump0_timed(n)
+  control.Delivery = "direct"
+  control.Hang = true
+  local failed = 0
+  for _ = 1, n do
+    wbem.spawn(function()
+      local ok = pcall(obj.put_async, obj, { timeout = 3600 * 1000 })
+      if not ok then failed = failed + 1 end
+    end)
+  end
+  wbem.pump(0)
+  local us = pump0_us()
+  control.Hang = false
+  control:Reset()        -- completes every hung call with WBEM_E_CALL_CANCELLED
+  while wbem.pending() > 0 do wbem.pump() end
+  control.Delivery = "marshal"
+  simfix.item_class(svc)  -- Reset re-seeded the repository
+  assert(failed == n)
+  return us
+end
+
+do
+  out("pump0_idle_us", pump0_us())
+  out("pump0_10000_timed_us", pump0_timed(10000))
+  if os.getenv("BENCH_BIG") ~= "0" then out("pump0_100000_timed_us", pump0_timed(100000)) end
+  collectgarbage(); collectgarbage()
+  out("pump0_after_us", pump0_us())
+end
+
+-- Cancelling CANCEL_OPS pending operations: their deadlines pass together; from the pump
+-- step that finds them due until every task has its timeout error and every sink has
+-- heard its OnCompleted (WBEM_E_CALL_CANCELLED) and been closed.
+do
+  local CANCEL_OPS = 2000
+  control.Hang = true
+  collectgarbage(); collectgarbage()
+  local baseline = control.LiveObjects
+  local timeouts = 0
+  for _ = 1, CANCEL_OPS do
+    wbem.spawn(function()
+      local ok, err = pcall(obj.put_async, obj, { timeout = 200 })
+      assert(not ok and err.timeout)
+      timeouts = timeouts + 1
+    end)
+  end
+  wbem.pump(0)
+  -- every deadline passes (without a pump that would expire the first ones early)
+  local last = core.clock() + 200
+  while core.clock() <= last do end
+  local t0 = core.clock()
+  collectgarbage("stop")
+  while wbem.pending() > 0 or control.LiveObjects > baseline do wbem.pump(1) end
+  local t1 = core.clock()
+  collectgarbage("restart")
+  control.Hang = false
+  assert(timeouts == CANCEL_OPS)
+  out("cancel_us_per_op", (t1 - t0) * 1000 / CANCEL_OPS)
+end
+
+-- The first property read on a fresh object: 1,000 objects got by path, each read once.
+do
+  local FRESH = 1000
+  local item <close> = simfix.item(svc, "bench", 7)
+  local p <close> = item:Put_()
+  local path = 'LuaSpec_Item.Name="bench"'
+  local spent = 0
+  for _ = 1, FRESH do
+    local o <close> = svc:Get(path)
+    local t0 = core.clock()
+    local v = o.Size
+    spent = spent + (core.clock() - t0)
+    assert(v == 7)
+  end
+  out("first_read_us", spent * 1000 / FRESH)
 end
 
 -- CPU used by a 2 s idle wait in the pump, nothing pending.

@@ -5,6 +5,7 @@
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 #include <psapi.h>
+#include <malloc.h>
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -44,7 +45,22 @@ static int private_bytes(lua_State *L) {
   return 2;
 }
 
+/* Windows has used the low-fragmentation heap by default since Vista; Wine 8 does not,
+** and without it allocations slow down as freed blocks pile up (100,000 operations in
+** flight took four times as long). Both sides of the benchmark switch it on, for the
+** process heap and the C runtime's, so that what they measure at scale is what Windows
+** would show. */
+static int low_fragmentation_heap(lua_State *L) {
+  ULONG lfh = 2;
+  lua_pushboolean(L, HeapSetInformation(GetProcessHeap(), HeapCompatibilityInformation,
+                                        &lfh, sizeof lfh) &&
+                     HeapSetInformation((HANDLE)_get_heap_handle(), HeapCompatibilityInformation,
+                                        &lfh, sizeof lfh));
+  return 1;
+}
+
 static const luaL_Reg funcs[] = {
+  {"low_fragmentation_heap", low_fragmentation_heap},
   {"cpu_ms", cpu_ms},
   {"private_bytes", private_bytes},
   {NULL, NULL}
