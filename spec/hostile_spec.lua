@@ -445,6 +445,16 @@ describe("misuse names the function and the argument", function()
     assert.matches("wbem.run: expects a function, got 5", raises(wbem.run, 5))
   end)
 
+  it("a sink with no handlers, and options tables that are empty or nil", function()
+    local a <close> = svc:sink{}
+    local b <close> = svc:sink()
+    assert.is_true(a:is_open() and b:is_open())
+    local item <close> = simfix.item(svc, "empty")
+    local p1 <close> = item:put_async{}
+    local p2 <close> = item:put_async()
+    assert.equal(path_of("empty"), p2.RelPath)
+  end)
+
   it("a closed object", function()
     local item = simfix.item(svc, "closed")
     item:close()

@@ -260,9 +260,11 @@ local check_wbem_sink = options.checker("wbem.sink", handler_fields, "field")
 local check_obj_sink = options.checker("obj:sink", handler_fields, "field")
 
 -- A sink with the handlers fns (checked), of the class fns.class or else s.sink.
-local function make_sink(s, fns)
-  local class = fns.class
-  fns.class = nil
+local function make_sink(s, checked)
+  local class, fns = checked.class, {}
+  for k, f in pairs(checked) do
+    if k ~= "class" then fns[k] = f end
+  end
   if class then s = provider.for_prefix(provider.prefix_of(class), { sink = class }) end
   return core.sink(fns, s.sink, s)
 end

@@ -11,7 +11,8 @@
 
 local core = require "wbem.core"
 
-local type, pairs, ipairs, tostring, error = type, pairs, ipairs, tostring, error
+local type, pairs, ipairs, next, tostring, error, setmetatable =
+  type, pairs, ipairs, next, tostring, error, setmetatable
 local concat, sort = table.concat, table.sort
 local huge, tointeger = math.huge, math.tointeger
 
@@ -124,16 +125,25 @@ local function fail(msg)
   error(msg, 4)
 end
 
---- A checker for fname's options: check(opts) -> checked copy (nil gives {}).
+-- What a checker returns for no options: shared, and frozen so that no caller can
+-- change what the next one gets.
+local NONE = setmetatable({}, {
+  __newindex = function() error("wbem.options: the empty options table is read-only", 2) end,
+  __metatable = false,
+})
+
+--- A checker for fname's options: check(opts) -> checked copy (nil and {} give an empty,
+-- read-only table).
 -- noun names the fields in messages ("option", the default, or "field").
 function M.checker(fname, schema, noun)
   local known = names_of(schema)
   noun = noun or "option"
   return function(opts)
-    if opts == nil then return {} end
+    if opts == nil then return NONE end
     if type(opts) ~= "table" then
       fail(("%s: expects a table of %ss, got %s"):format(fname, noun, show(opts)))
     end
+    if next(opts) == nil then return NONE end
     local out = {}
     for k, v in pairs(opts) do
       local check = schema[k]
