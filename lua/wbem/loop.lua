@@ -43,15 +43,16 @@ local PARKED = setmetatable({}, {
 })
 
 -- The longest wait handed to core.pump at once (ms, about 24 days): a longer bound is
--- waited in several steps.
+-- waited in several steps (core.pump would take anything from 0xFFFFFFFF ms as no bound).
 local MAX_WAIT = 0x7FFFFFFE
 
--- A wait in milliseconds as core.pump takes it: nil (no bound), or an integer.
+-- A wait in milliseconds as core.pump takes it: nil (no bound), or 0..MAX_WAIT (core.pump
+-- rounds a fraction up itself).
 local function wait_arg(ms)
   if ms == nil then return nil end
   if ms <= 0 then return 0 end
   if ms >= MAX_WAIT then return MAX_WAIT end
-  return ceil(ms)
+  return ms
 end
 
 --------------------------------------------------------------------------------------
@@ -254,7 +255,8 @@ end
 function M.timeout()
   local top = timers:peek()
   if not top then return nil end
-  return wait_arg(top.deadline - clock())
+  local ms = wait_arg(top.deadline - clock())
+  return ms == MAX_WAIT and ms or ceil(ms)
 end
 
 return M

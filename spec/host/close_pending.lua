@@ -3,10 +3,7 @@
 local wbem = require "wbem"
 local simfix = require "spec.support.simfix"
 
-local control = simfix.control()
-control:Reset()
-local svc = simfix.connect()
-simfix.item_class(svc)
+local control, svc = simfix.setup()
 control.Hang = true
 
 for i = 1, 5 do

@@ -4,10 +4,7 @@
 local wbem = require "wbem"
 local simfix = require "spec.support.simfix"
 
-local control = simfix.control()
-control:Reset()
-local svc = simfix.connect()
-simfix.item_class(svc)
+local control, svc = simfix.setup()
 control.Hang = true
 
 local timed_out, started = 0, wbem.clock()

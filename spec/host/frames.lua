@@ -3,12 +3,9 @@
 local wbem = require "wbem"
 local simfix = require "spec.support.simfix"
 
-local control = simfix.control()
-control:Reset()
+local control, svc = simfix.setup()
 control.LatencyMs = 30
 control.ProgressSteps = 2
-local svc = simfix.connect()
-simfix.item_class(svc)
 
 local done, progress = 0, 0
 for i = 1, 20 do

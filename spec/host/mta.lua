@@ -4,12 +4,9 @@
 local wbem = require "wbem"
 local simfix = require "spec.support.simfix"
 
-local control = simfix.control()
-control:Reset()
+local control, svc = simfix.setup()
 control.Delivery = "direct"
 control.LatencyMs = 20
-local svc = simfix.connect()
-simfix.item_class(svc)
 
 local done = 0
 for i = 1, 10 do

@@ -3,13 +3,10 @@
 local wbem = require "wbem"
 local simfix = require "spec.support.simfix"
 
-local control = simfix.control()
-control:Reset()
+local control, svc = simfix.setup()
 -- in an MTA host, events come on the worker threads (what a host of the MTA sees)
 if require("wbem.core").apartment() == "mta" then control.Delivery = "direct" end
 control.LatencyMs = 30
-local svc = simfix.connect()
-simfix.item_class(svc)
 
 local done = false
 local sink = svc:sink{

@@ -35,20 +35,29 @@ function M.item(svc, name, size)
   return item
 end
 
--- Collects garbage until the simulator's live objects settle, pumping meanwhile
--- (cancelled operations complete on the simulator's worker); returns the count.
-function M.live(control, ms)
-  local deadline = os.clock() + (ms or 2000) / 1000
+-- Pumps until the simulator's LiveObjects is target, or ms pass (collecting garbage
+-- first each time when collect is set: cancelled operations complete on the worker);
+-- returns the count.
+local function settle(control, target, ms, collect)
+  local deadline = wbem.clock() + ms
   local n
   repeat
-    collectgarbage()
-    collectgarbage()
+    if collect then
+      collectgarbage()
+      collectgarbage()
+    end
     wbem.pump(0)
     n = control.LiveObjects
-    if n == 0 then return 0 end
-    wbem.pump(10)
-  until os.clock() > deadline
+    if n == target then return n end
+    wbem.pump(collect and 10 or 5)
+  until wbem.clock() > deadline
   return n
+end
+
+-- Collects garbage until the simulator's live objects settle at zero, pumping meanwhile;
+-- returns the count.
+function M.live(control, ms)
+  return settle(control, 0, ms or 2000, true)
 end
 
 -- Runs fn with the garbage collector stopped, then pumps (still without collecting)
@@ -61,16 +70,7 @@ function M.released(control, fn)
   local before = control.LiveObjects
   collectgarbage("stop")
   local ok, err = pcall(fn)
-  local n
-  if ok then
-    local deadline = wbem.clock() + 2000
-    repeat
-      wbem.pump(0)
-      n = control.LiveObjects
-      if n == before then break end
-      wbem.pump(5)
-    until wbem.clock() > deadline
-  end
+  local n = ok and settle(control, before, 2000, false)
   collectgarbage("restart")
   if not ok then error(err, 0) end
   return before, n
