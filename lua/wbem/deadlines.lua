@@ -80,10 +80,6 @@ function Heap:peek()
   return self[1]
 end
 
-function Heap:size()
-  return self.n
-end
-
 -- Every entry due at now, taken out first and returned nearest first: what the caller
 -- does with them (resume tasks that add or remove deadlines) cannot disturb the walk.
 function Heap:due(now)

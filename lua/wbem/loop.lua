@@ -130,11 +130,6 @@ function M.spawn(fn, ...)
   return co
 end
 
---- Whether co is a task (made by spawn).
-function M.is_task(co)
-  return tasks[co] == true
-end
-
 --------------------------------------------------------------------------------------
 -- Operations
 --------------------------------------------------------------------------------------
