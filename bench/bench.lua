@@ -2,13 +2,11 @@
 -- client, spec/sim/client/bench.c), against the simulator: an STA, marshal delivery,
 -- LatencyMs 0, one sink per operation. Prints "name value" lines; tools/bench.sh sets
 -- them beside the raw C figures.
-package.cpath = "build/bench/?.dll;" .. package.cpath
+local harness = require "bench.harness"
 local wbem = require "wbem"
 local core = require "wbem.core"
-local util = require "benchutil"
 local simfix = require "spec.support.simfix"
-
-assert(util.low_fragmentation_heap(), "cannot switch on the low-fragmentation heap")
+local util, out = harness.util, harness.out
 
 local EVENT_OPS, EVENT_BATCH, EVENT_STEPS = 2000, 100, 8
 local LAT_OPS = 1000
@@ -22,8 +20,6 @@ local svc <close> = simfix.connect()
 simfix.item_class(svc)
 local obj <close> = simfix.item(svc, "bench")
 
-io.stdout:setvbuf("line")
-local function out(key, value) print(("%s %.1f"):format(key, value)) end
 print("# Lua bridge, STA, marshal delivery, LatencyMs 0, one sink per operation")
 
 -- Sink events per second into Lua handlers: batches of EVENT_BATCH puts in flight, each

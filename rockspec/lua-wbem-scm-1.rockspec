@@ -37,12 +37,14 @@ build = {
             "src/dispatch.c",
             "src/enum.c",
             "src/errors.c",
+            "src/job.c",
             "src/member.c",
             "src/module.c",
             "src/pump.c",
             "src/queue.c",
             "src/sink.c",
             "src/variant.c",
+            "src/worker.c",
          },
          -- wbemuuid: the WbemScripting IIDs for MSVC (MinGW builds define them with initguid.h)
          libraries = { "ole32", "oleaut32", "uuid", "wbemuuid" },
@@ -54,6 +56,7 @@ build = {
       ["wbem.loop"] = "lua/wbem/loop.lua",
       ["wbem.options"] = "lua/wbem/options.lua",
       ["wbem.provider"] = "lua/wbem/provider.lua",
+      ["wbem.worker"] = "lua/wbem/worker.lua",
    },
    copy_directories = { "examples" },
 }

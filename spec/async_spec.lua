@@ -28,33 +28,6 @@ before_each(function() control, svc = simfix.setup() end)
 after_each(function() simfix.teardown(control, svc) end)
 
 describe("put_async", function()
-  it("yields in a coroutine and resumes with the SWbemObjectPath at OnCompleted", function()
-    local order = {}
-    local task = wbem.spawn(function()
-      local item <close> = simfix.item(svc, "a", 5)
-      order[#order + 1] = "put"
-      local path <close> = item:put_async{}
-      order[#order + 1] = "resumed"
-      assert.equal(path_of("a"), path.RelPath)
-      assert.is_false(path.IsClass)
-    end)
-    order[#order + 1] = "spawn returned"
-    assert.equal("suspended", coroutine.status(task))
-    assert.equal(1, wbem.pending())
-    wbem.run()
-    assert.same({ "put", "spawn returned", "resumed" }, order)
-    assert.equal("dead", coroutine.status(task))
-    local stored <close> = svc:Get(path_of("a"))
-    assert.equal(5, stored.Size)
-  end)
-
-  it("outside a coroutine pumps until done", function()
-    local item <close> = simfix.item(svc, "b", 7)
-    local path <close> = item:put_async{}
-    assert.equal(path_of("b"), path.RelPath)
-    assert.equal(0, wbem.pending())
-  end)
-
   it("outside a coroutine still dispatches other operations' events meanwhile", function()
     control.LatencyMs = 50
     local other_done = false
@@ -124,18 +97,6 @@ describe("put_async", function()
     assert.matches("timed out", tostring(err))
   end)
 
-  it("times out inside a coroutine too", function()
-    control.Hang = true
-    local err
-    wbem.run(function()
-      local item <close> = simfix.item(svc, "slow2")
-      local ok, e = pcall(item.put_async, item, { timeout = 30 })
-      assert.is_false(ok)
-      err = e
-    end)
-    assert.is_true(err.timeout)
-  end)
-
   it("delivers an error raised by on_progress to the waiting caller and cancels", function()
     control.ProgressSteps = 3
     control.LatencyMs = 20
@@ -158,15 +119,6 @@ describe("put_async", function()
     assert.equal(0, wbem.pending())
     -- released at once, not left to the garbage collector: no collection in between
     assert.equal(baseline, control.LiveObjects)
-  end)
-
-  it("takes an SWbemNamedValueSet object as context, and leaves it to its owner", function()
-    local ctx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
-    ctx:Add("Owner", "caller")
-    local item <close> = simfix.item(svc, "ownctx")
-    local p <close> = item:put_async{ context = ctx }
-    assert.equal("Owner=caller", control.LastContext)
-    assert.equal(1, ctx.Count)       -- still open: put_async did not close the caller's set
   end)
 
   it("rejects bad options with clear errors", function()
@@ -619,41 +571,9 @@ describe("the pump", function()
   end)
 end)
 
+-- put_async, delete_async, get_async and query_async on both transports, with one spec
+-- body: transports_spec.lua. What follows is what only the sink transport has.
 describe("the other asynchronous calls", function()
-  it("delete_async deletes", function()
-    local item <close> = simfix.item(svc, "del", 1)
-    local p <close> = item:Put_()
-    local stored <close> = svc:Get(path_of("del"))
-    assert.is_true(stored:delete_async{})
-    local err = raises(function() svc:Get(path_of("del")) end)
-    assert.equal(WBEM_E_NOT_FOUND, err.hresult)
-  end)
-
-  it("get_async returns the object", function()
-    local item <close> = simfix.item(svc, "got", 9)
-    local p <close> = item:Put_()
-    local got <close> = svc:get_async(path_of("got"))
-    assert.equal(9, got.Size)
-    local err = raises(function() svc:get_async(path_of("nothere")) end)
-    assert.equal(WBEM_E_NOT_FOUND, err.hresult)
-  end)
-
-  it("query_async yields each object as it arrives, in a coroutine", function()
-    for i = 1, 5 do
-      local item <close> = simfix.item(svc, "q" .. i, i)
-      local p <close> = item:Put_()
-    end
-    local sizes = {}
-    wbem.run(function()
-      for obj in svc:query_async("SELECT * FROM LuaSpec_Item") do
-        sizes[#sizes + 1] = obj.Size
-        obj:close()
-      end
-    end)
-    table.sort(sizes)
-    assert.same({ 1, 2, 3, 4, 5 }, sizes)
-  end)
-
   it("leaving a query_async loop early cancels the query", function()
     for i = 1, 3 do
       local item <close> = simfix.item(svc, "e" .. i, i)

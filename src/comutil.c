@@ -66,6 +66,13 @@ void wbem_excepinfo_clear(EXCEPINFO *ei) {
   memset(ei, 0, sizeof *ei);
 }
 
+void wbem_stream_release(IStream *s) {
+  LARGE_INTEGER zero = {{0, 0}};
+  IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
+  CoReleaseMarshalData(s);
+  IStream_Release(s);
+}
+
 int wbem_com_is_sta(void) {
   APTTYPE type;
   APTTYPEQUALIFIER qualifier;

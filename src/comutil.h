@@ -46,6 +46,15 @@ void wbem_excepinfo_complete(EXCEPINFO *ei);
 /* Frees the strings of an EXCEPINFO and zeroes it; safe on a zeroed one. */
 void wbem_excepinfo_clear(EXCEPINFO *ei);
 
+/* Releases marshal data that was never unmarshaled, and the stream: otherwise the
+** object it names stays pinned. */
+void wbem_stream_release(IStream *s);
+
+/* A WBEM_E_* or WBEM_S_* code (facility ITF, 0x1000 range): WMI has details for it. */
+static inline int wbem_is_wbem_code(HRESULT hr) {
+  return HRESULT_FACILITY(hr) == FACILITY_ITF && (HRESULT_CODE(hr) & 0xF000) == 0x1000;
+}
+
 /* 1 when the calling thread is in a single-threaded apartment. */
 int wbem_com_is_sta(void);
 

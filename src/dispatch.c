@@ -123,7 +123,7 @@ static int raise_com(lua_State *L, int obj, HRESULT hr, const char *verb, const 
 
 /* Pushes the member for the name at nameidx of the object at obj; raises the COM error
 ** when the object does not know the name. */
-static member *get_member(lua_State *L, int obj, int nameidx, const char *verb) {
+member *wbem_get_member(lua_State *L, int obj, int nameidx, const char *verb) {
   HRESULT hr = S_OK;
   member *m = wbem_member_get(L, obj, nameidx, &hr);
   if (m == NULL) {
@@ -165,8 +165,8 @@ static int is_out(lua_State *L, int idx) {
 ** DISPPARAMS wants them), then a slot for each out value. Returns how many arguments
 ** are passed: trailing nils for optional parameters are not passed at all, so their
 ** defaults apply (argv keeps its place; only the count shrinks). */
-static int build_args(lua_State *L, args *a, const member *m, int first, int nargs) {
-  VARIANT *argv = a->v, *slots = a->v + nargs;
+int wbem_build_args(lua_State *L, VARIANT *argv, const member *m, int first, int nargs) {
+  VARIANT *slots = argv + nargs;
   int i;
   while (nargs > 0 && nargs <= m->ntyped && m->optional[nargs - 1] && lua_isnil(L, first + nargs - 1))
     nargs--;
@@ -197,7 +197,7 @@ static int build_args(lua_State *L, args *a, const member *m, int first, int nar
 
 /* The message of a failed call when we can say more than the HRESULT's text; NULL
 ** otherwise. buf (96 bytes) or a string pushed on the stack holds it. */
-static const char *failure_text(lua_State *L, HRESULT hr, const member *m, WORD flags,
+const char *wbem_failure_text(lua_State *L, HRESULT hr, const member *m, WORD flags,
                                 int given, int nargs, UINT argerr, const char *name, char *buf) {
   if (m->source == WBEM_SRC_NONE && m->kind == WBEM_KIND_PROPERTY && flags == DISPATCH_PROPERTYGET &&
       (hr == DISP_E_MEMBERNOTFOUND || hr == DISP_E_BADPARAMCOUNT))
@@ -238,7 +238,7 @@ static int invoke(lua_State *L, int obj, const member *m, WORD flags, int first,
   for (i = 0; i < 2 * nargs + 1; i++) VariantInit(&a->v[i]);
   a->n = (UINT)(2 * nargs + 1);
   result = a->v + 2 * nargs;
-  nargs = build_args(L, a, m, first, nargs);
+  nargs = wbem_build_args(L, a->v, m, first, nargs);
   dp.rgvarg = nargs ? a->v : NULL;
   dp.cArgs = (UINT)nargs;
   dp.rgdispidNamedArgs = (flags & PUTFLAGS) ? &named : NULL;
@@ -246,7 +246,7 @@ static int invoke(lua_State *L, int obj, const member *m, WORD flags, int first,
   hr = wbem_disp_invoke(o->ref.disp, m->id, flags, &dp, (flags & PUTFLAGS) ? NULL : result, &ei, &argerr);
   if (FAILED(hr)) {
     char buf[96];
-    const char *text = failure_text(L, hr, m, flags, given, nargs, argerr, name, buf);
+    const char *text = wbem_failure_text(L, hr, m, flags, given, nargs, argerr, name, buf);
     args_clear(a);
     return raise_com(L, obj, hr, verb, name, &ei, text);
   }
@@ -261,7 +261,7 @@ static int invoke(lua_State *L, int obj, const member *m, WORD flags, int first,
   return lua_gettop(L) - top;
 }
 
-static void check_argcount(lua_State *L, const member *m, int nargs, const char *name) {
+void wbem_check_argcount(lua_State *L, const member *m, int nargs, const char *name) {
   if (m->maxargs >= 0 && nargs > m->maxargs)
     luaL_error(L, "wbem: too many arguments to %s (%d given, at most %d)", name, nargs, m->maxargs);
 }
@@ -276,7 +276,7 @@ static int bound_call(lua_State *L) {
                          "call it as obj:%s(...)", name,
                       lua_isnone(L, 1) ? "nothing" : "an object", name);
   check_open(L, 1);
-  check_argcount(L, m, nargs, name);
+  wbem_check_argcount(L, m, nargs, name);
   return invoke(L, 1, m, m->callflags, 2, nargs, "call", name);
 }
 
@@ -306,7 +306,7 @@ static int obj_index(lua_State *L) {
     return luaL_error(L, "wbem: members of a COM object are named by strings, not by %s",
                       luaL_typename(L, 2));
   if (o->ref.disp == NULL) return luaL_error(L, "wbem: object is closed (reading '%s')", lua_tostring(L, 2));
-  m = get_member(L, 1, 2, "get");
+  m = wbem_get_member(L, 1, 2, "get");
   if (m->kind == WBEM_KIND_METHOD) {
     push_bound(L, 1, 2);
     return 1;
@@ -324,7 +324,7 @@ static int obj_newindex(lua_State *L) {
                       luaL_typename(L, 2));
   name = lua_tostring(L, 2);
   if (o->ref.disp == NULL) return luaL_error(L, "wbem: object is closed (setting '%s')", name);
-  m = get_member(L, 1, 2, "set");
+  m = wbem_get_member(L, 1, 2, "set");
   if (m->kind == WBEM_KIND_METHOD && m->source != WBEM_SRC_NONE)
     return luaL_error(L, "wbem: '%s' is a method; it cannot be assigned to", name);
   if (m->source == WBEM_SRC_TYPEINFO && !m->put && !m->putref)
@@ -414,12 +414,12 @@ static int l_call(lua_State *L) {
   const char *name;
   check_open(L, 1);
   name = luaL_checkstring(L, 2);
-  m = get_member(L, 1, 2, "call");
+  m = wbem_get_member(L, 1, 2, "call");
   {
     member copy = *m;
     lua_pop(L, 1);
     if (copy.kind != WBEM_KIND_METHOD) copy.callflags = DISPATCH_METHOD;
-    check_argcount(L, &copy, lua_gettop(L) - 2, name);
+    wbem_check_argcount(L, &copy, lua_gettop(L) - 2, name);
     return invoke(L, 1, &copy, copy.callflags, 3, lua_gettop(L) - 2, "call", name);
   }
 }
@@ -430,7 +430,7 @@ static int l_member(lua_State *L) {
   static const char *const sources[] = { "none", "typeinfo", "dispex", "wmi" };
   check_open(L, 1);
   luaL_checkstring(L, 2);
-  m = get_member(L, 1, 2, "get");
+  m = wbem_get_member(L, 1, 2, "get");
   lua_pushstring(L, m->kind == WBEM_KIND_METHOD ? "method" : "property");
   lua_pushstring(L, sources[m->source]);
   return 2;

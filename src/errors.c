@@ -318,6 +318,10 @@ static void set_details(lua_State *L, IDispatch *obj, const char *op) {
   if (set != NULL) ISWbemPropertySet_Release(set);
 }
 
+void wbem_error_details(lua_State *L, IDispatch *errobj) {
+  set_details(L, errobj, "wmi_operation");
+}
+
 /* WMI keeps the details of the last failure of this thread in an
 ** __ExtendedStatus object that a client reads by creating SWbemLastError
 ** right after the failing call (creating it consumes the thread's error
@@ -333,10 +337,6 @@ static void add_last_error(lua_State *L, const char *progid) {
     return;
   set_details(L, last, "wmi_operation");
   IDispatch_Release(last);
-}
-
-static int is_wbem_code(HRESULT hr) {
-  return HRESULT_FACILITY(hr) == FACILITY_ITF && (HRESULT_CODE(hr) & 0xF000) == 0x1000;
 }
 
 /* ei: completed already (wbem_disp_invoke does it) and only read here. */
@@ -380,7 +380,7 @@ void wbem_push_error_ex(lua_State *L, HRESULT hr, const char *operation, const E
     }
     lua_setfield(L, -2, "message");
   }
-  if (is_wbem_code(hr) && last_error_progid != NULL) add_last_error(L, last_error_progid);
+  if (wbem_is_wbem_code(hr) && last_error_progid != NULL) add_last_error(L, last_error_progid);
   luaL_setmetatable(L, WBEM_ERROR);
 }
 

@@ -1,7 +1,7 @@
 /*
 ** module.c: luaopen_wbem_core, the entry point of wbem/core.dll. The files meet here:
-** each registers its functions, and the pump is handed the sink's deliverer, so that
-** neither of the two needs the other.
+** each registers its functions, and the pump is handed the deliverer of sink and job
+** events, so that the pump needs neither.
 */
 #include "wbem.h"
 
@@ -17,6 +17,11 @@ void wbem_newmeta(lua_State *L, const char *tname, const luaL_Reg *meta, const l
   lua_pop(L, 1);
 }
 
+/* What the pump hands an event to: its sink, or the worker call it belongs to. */
+static int deliver(lua_State *L, wbem_event *ev) {
+  return ev->kind == WBEM_EVENT_JOB ? wbem_job_push_event(L, ev) : wbem_sink_push_event(L, ev);
+}
+
 LUAMOD_API int luaopen_wbem_core(lua_State *L) {
   lua_newtable(L);
   wbem_open_com(L);        /* first: everything after it may touch COM */
@@ -26,6 +31,7 @@ LUAMOD_API int luaopen_wbem_core(lua_State *L) {
   wbem_open_dispatch(L);
   wbem_open_enum(L);
   wbem_open_sink(L);
-  wbem_open_pump(L, wbem_sink_push_event);
+  wbem_open_job(L);
+  wbem_open_pump(L, deliver);
   return 1;
 }

@@ -13,6 +13,7 @@
 ** is gone the queue is "closed" and whatever still arrives is released, not kept.
 */
 #include "queue.h"
+#include "worker.h"
 
 #include <stdlib.h>
 
@@ -34,42 +35,53 @@ struct wbem_queue {
 void wbem_event_free(wbem_event *ev) {
   UINT i;
   for (i = 0; i < ev->argc; i++) {
-    if (ev->marshaled[i]) {
-      /* Never unmarshaled: release the marshal data or the object stays pinned. */
-      LARGE_INTEGER zero = {{0, 0}};
-      IStream_Seek(ev->marshaled[i], zero, STREAM_SEEK_SET, NULL);
-      CoReleaseMarshalData(ev->marshaled[i]);
-      IStream_Release(ev->marshaled[i]);
-    }
+    if (ev->marshaled[i]) wbem_stream_release(ev->marshaled[i]);   /* never unmarshaled */
     VariantClear(&ev->argv[i]);
   }
+  if (ev->job) wbem_job_release(ev->job);
   free(ev);
+}
+
+wbem_event *wbem_event_new(int kind, int id, DISPID member, UINT argc) {
+  wbem_event *ev;
+  UINT i;
+  if (argc > WBEM_MAX_EVENT_ARGS) return NULL;
+  /* one block: the event, then its VARIANTs, then their marshal streams */
+  ev = calloc(1, sizeof *ev + argc * (sizeof(VARIANT) + sizeof(IStream *)));
+  if (!ev) return NULL;
+  ev->kind = kind;
+  ev->sink = id;
+  ev->member = member;
+  ev->argv = (VARIANT *)(ev + 1);
+  ev->marshaled = (IStream **)(ev->argv + argc);
+  for (i = 0; i < argc; i++) VariantInit(&ev->argv[i]);
+  ev->argc = argc;
+  return ev;
 }
 
 /* An interface pointer that arrived on another thread belongs to that thread's
 ** apartment; an STA Lua thread may use it only through a proxy, so it travels as
 ** marshal data and is unmarshaled on the Lua thread. */
-static HRESULT event_marshal_arg(wbem_event *ev, UINT i) {
+static void event_marshal_arg(wbem_event *ev, UINT i) {
   VARIANT *v = &ev->argv[i];
   IUnknown *unk;
   REFIID iid = V_VT(v) == VT_DISPATCH ? &IID_IDispatch : &IID_IUnknown;
   HRESULT hr;
   if (V_VT(v) == VT_DISPATCH) unk = (IUnknown *)V_DISPATCH(v);
   else if (V_VT(v) == VT_UNKNOWN) unk = V_UNKNOWN(v);
-  else return S_OK;
-  if (!unk) return S_OK;
+  else return;
+  if (!unk) return;
   hr = CoMarshalInterThreadInterfaceInStream(iid, unk, &ev->marshaled[i]);
   if (FAILED(hr)) {
     /* Not marshalable (no proxy/stub, or no apartment on this thread): the event is
     ** still worth more than its loss, so the pointer travels as it is, as it would in
     ** an MTA host. */
     ev->marshaled[i] = NULL;
-    return S_OK;
+    return;
   }
   /* keep the type, drop the pointer: unmarshaling puts the proxy back */
   IUnknown_Release(unk);
   V_UNKNOWN(v) = NULL;
-  return S_OK;
 }
 
 void wbem_event_unmarshal(wbem_event *ev) {
@@ -123,26 +135,23 @@ HRESULT wbem_queue_push(wbem_queue *q, int sink, DISPID member, const DISPPARAMS
   wbem_event *ev;
   UINT i, argc = params ? params->cArgs : 0;
   HRESULT hr = S_OK;
-  int foreign;
   if (argc > WBEM_MAX_EVENT_ARGS) return DISP_E_BADPARAMCOUNT;
-  ev = calloc(1, sizeof *ev);
-  if (!ev) return E_OUTOFMEMORY;
-  ev->sink = sink;
-  ev->member = member;
-  foreign = q->sta && GetCurrentThreadId() != q->thread;
-  for (i = 0; i < argc && SUCCEEDED(hr); i++) {
-    /* VariantCopyInd: a by-reference argument points into the caller's frame, which
-    ** is gone by the time the Lua thread looks at it. */
+  if (!(ev = wbem_event_new(WBEM_EVENT_SINK, sink, member, argc))) return E_OUTOFMEMORY;
+  /* VariantCopyInd: a by-reference argument points into the caller's frame, which
+  ** is gone by the time the Lua thread looks at it. */
+  for (i = 0; i < argc && SUCCEEDED(hr); i++)
     hr = VariantCopyInd(&ev->argv[i], &params->rgvarg[argc - 1 - i]);
-    if (SUCCEEDED(hr)) {
-      ev->argc = i + 1;
-      if (foreign) hr = event_marshal_arg(ev, i);
-    }
-  }
   if (FAILED(hr)) {
     wbem_event_free(ev);
     return hr;
   }
+  return wbem_queue_post(q, ev);
+}
+
+HRESULT wbem_queue_post(wbem_queue *q, wbem_event *ev) {
+  UINT i;
+  if (q->sta && GetCurrentThreadId() != q->thread)
+    for (i = 0; i < ev->argc; i++) event_marshal_arg(ev, i);
   EnterCriticalSection(&q->lock);
   if (q->closed) {
     LeaveCriticalSection(&q->lock);

@@ -8,14 +8,19 @@
 
 #include "comutil.h"
 
-#define WBEM_MAX_EVENT_ARGS 4
+/* What an event is for: a sink's event (sink.c), or a step of a worker call (job.c). */
+enum { WBEM_EVENT_SINK = 0, WBEM_EVENT_JOB };
+
+#define WBEM_MAX_EVENT_ARGS 64
 typedef struct wbem_event {
   struct wbem_event *next;
-  int sink;                             /* id of the sink it was delivered to */
-  DISPID member;                        /* WBEMS_DISPID_OBJECT_READY .. _OBJECT_PUT */
+  int kind;                             /* WBEM_EVENT_SINK or WBEM_EVENT_JOB */
+  int sink;                             /* id of the sink (or job) it was delivered to */
+  DISPID member;                        /* WBEMS_DISPID_OBJECT_READY .. _OBJECT_PUT; WBEM_JOB_ITEM, _DONE */
+  struct wbem_job *job;                 /* a job event holds a reference to its job */
   UINT argc;
-  VARIANT argv[WBEM_MAX_EVENT_ARGS];    /* in declaration order (DISPPARAMS hold them reversed) */
-  IStream *marshaled[WBEM_MAX_EVENT_ARGS]; /* interface arguments that arrived on a foreign thread */
+  VARIANT *argv;                        /* in declaration order (DISPPARAMS hold them reversed) */
+  IStream **marshaled;                  /* interface arguments that arrived on a foreign thread */
 } wbem_event;
 
 /* Reference counted: the state holds one reference, each advised event object one. */
@@ -27,6 +32,11 @@ void    wbem_queue_close(wbem_queue *q); /* the state is gone: drop what waits a
 
 /* Any thread. */
 HRESULT wbem_queue_push(wbem_queue *q, int sink, DISPID member, const DISPPARAMS *params);
+/* A new event with argc empty VARIANTs to fill (NULL when out of memory), and its
+** posting: post takes the event whatever it returns (it frees it when the state is
+** gone or on failure), and marshals interface pointers out of a foreign thread. */
+wbem_event *wbem_event_new(int kind, int id, DISPID member, UINT argc);
+HRESULT wbem_queue_post(wbem_queue *q, wbem_event *ev);
 
 /* The Lua thread. */
 wbem_event *wbem_queue_pop(wbem_queue *q);          /* NULL when empty */

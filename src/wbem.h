@@ -15,7 +15,11 @@
 **              and it turns a queued event into a handler call
 **   queue.c    the event queue (queue.h), the COM-thread side: never touches Lua
 **   pump.c     the Lua-thread side: waits, takes events from the queue, delivers them
-** An event travels sink.c -> queue.c, then pump.c -> sink.c -> Lua.
+**   worker.c   the worker pool (worker.h): blocking calls on MTA threads, whose results
+**              go onto the queue; never touches Lua
+**   job.c      worker calls from Lua: builds a job, turns its events into handler calls
+** An event travels sink.c -> queue.c, then pump.c -> sink.c -> Lua; a worker call
+** job.c -> worker.c -> queue.c, then pump.c -> job.c -> Lua.
 **
 ** References. A COM function that hands out an interface gives the caller one
 ** reference. wbem_push_object takes a reference of its own (AddRef) and may raise (it
@@ -34,6 +38,7 @@
 
 #include "comutil.h"
 #include "queue.h"
+#include "worker.h"
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -136,6 +141,27 @@ void wbem_push_description(lua_State *L, int obj);
 void wbem_push_type_name(lua_State *L, int obj);  /* "SWbemObject", "IDispatch", ... */
 int  wbem_push_wmi_class(lua_State *L, int obj);  /* Path_.Class; 0 (nothing pushed) when none */
 void wbem_object_forget(wbem_object *o);                 /* releases what member.c keeps on o */
+
+/* dispatch.c: the parts of a call, shared with the calls a worker makes (job.c).
+** wbem_get_member pushes the member for the name at nameidx or raises the COM error;
+** wbem_build_args converts the Lua values first..first+nargs-1 into argv (2 * nargs
+** VARIANTs: the arguments reversed, then a slot for each wbem.out) and returns how
+** many are passed; wbem_failure_text says more than the HRESULT of a failed call, or
+** returns NULL (buf: 96 bytes). */
+wbem_member *wbem_get_member(lua_State *L, int obj, int nameidx, const char *verb);
+void wbem_check_argcount(lua_State *L, const wbem_member *m, int nargs, const char *name);
+int  wbem_build_args(lua_State *L, VARIANT *argv, const wbem_member *m, int first, int nargs);
+const char *wbem_failure_text(lua_State *L, HRESULT hr, const wbem_member *m, WORD flags,
+                              int given, int nargs, UINT argerr, const char *name, char *buf);
+
+/* errors.c: sets description, provider, parameter and wmi_operation of the error
+** object on top from an SWbemLastError-shaped object. */
+void wbem_error_details(lua_State *L, IDispatch *errobj);
+
+/* job.c: pushes the handler of a worker job's event and its arguments (as
+** wbem_sink_push_event). */
+int wbem_job_push_event(lua_State *L, wbem_event *ev);
+void wbem_open_job(lua_State *L);
 
 /* sink.c: pushes the handler and the arguments of ev; returns the argument count, or -1
 ** when nobody listens (sink closed or collected, no handler for that event). */

@@ -64,3 +64,32 @@ awk -v rounds="$rounds" '
         printf "%-34s %12.2f   %-14s (x pump0_idle_us)\n", k "_vs_idle", med[k] / med["pump0_idle_us"], "<= 2"
     }
   }' "$dir"/c.* "$dir"/lua.*
+
+# The worker transport beside the sink transport: both sides run in one process
+# (bench/worker.lua), so each ratio is of figures measured side by side.
+for r in $(seq "$rounds"); do
+  echo "round $r/$rounds: worker transport (bench/worker.lua), CPU $cpu ..."
+  pin wine build/win/bin/lua.exe bench/worker.lua | figures > "$dir/w.$r"
+  wineserver -w
+done
+awk -v rounds="$rounds" '
+  function median(list,    n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { if (!($1 in v)) order[++n] = $1; v[$1] = v[$1] " " $2 }
+  function ratio(name, a, b, target) {
+    if ((a in m) && (b in m) && m[b] != 0)
+      printf "%-34s %12.2f   %-14s (%s / %s)\n", name, m[a] / m[b], target, a, b
+  }
+  END {
+    printf "\nworker transport: medians of %d runs\n", rounds
+    for (i = 1; i <= n; i++) { k = order[i]; m[k] = median(v[k]); printf "%-34s %12.1f   |%s\n", k, m[k], v[k] }
+    printf "\nratios (from the medians)\n"
+    ratio("put_p50_worker_vs_sink", "put_worker_p50_us", "put_sink_p50_us", "")
+    ratio("put_p99_worker_vs_sink", "put_worker_p99_us", "put_sink_p99_us", "")
+    ratio("inflight_1000_vs_ideal", "worker_inflight_1000_wall_ms", "worker_inflight_1000_ideal_ms", "<= 1.3")
+    ratio("read_sim_worker_vs_plain", "read_sim_worker_us", "read_sim_plain_us", "")
+    ratio("read_wine_worker_vs_plain", "read_wine_worker_us", "read_wine_plain_us", "")
+  }' "$dir"/w.*

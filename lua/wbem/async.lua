@@ -1,6 +1,8 @@
 --- wbem.async: the asynchronous calls of the scripting API over SWbemSink (PutAsync_,
 -- DeleteAsync_, GetAsync, ExecQueryAsync) as operations of wbem.loop, and sinks with
--- Lua handlers (wbem.sink, obj:sink).
+-- Lua handlers (wbem.sink, obj:sink). The same calls go over the worker transport
+-- (wbem.worker: Put_, Delete_, Get, a semisynchronous ExecQuery on a pool thread) when
+-- their connection or their own options say async = "worker".
 --
 -- Every operation gets a sink of its own (WMI's documentation advises it: Cancel cancels
 -- every call on a sink). Handlers run only at pump points, on the Lua thread: the C side
@@ -12,9 +14,11 @@ local flags = require "wbem.flags"
 local loop = require "wbem.loop"
 local options = require "wbem.options"
 local provider = require "wbem.provider"
+local worker = require "wbem.worker"
 
-local type, pairs, error, pcall, xpcall, setmetatable = type, pairs, error, pcall, xpcall,
-  setmetatable
+local type, pairs, ipairs, error, pcall, xpcall, setmetatable, select = type, pairs, ipairs,
+  error, pcall, xpcall, setmetatable, select
+local pack, unpack = table.pack, table.unpack
 local show = options.show
 
 local SEND_STATUS = flags.SendStatus
@@ -143,7 +147,8 @@ local function begin(obj, fname, what, opts, method, a1, a2)
   if opts.on_progress then fl = fl | SEND_STATUS end
   -- every field the operation will have, so that it is sized once
   local op = { what = what, sink = false, done = false, result = false, co = false,
-               err = false, async_context = opts.async_context, on_progress = opts.on_progress }
+               err = false, async_context = opts.async_context, on_progress = opts.on_progress,
+               abandon = abandon }
   local sink = core.sink(handlers, s.sink, s, op)
   op.sink = sink
   local ok, err
@@ -166,8 +171,44 @@ end
 
 local call_options = {
   flags = options.flags, context = options.context, async_context = options.any,
-  on_progress = options.fn, timeout = options.ms,
+  on_progress = options.fn, timeout = options.ms, async = options.choice{ "sink", "worker" },
 }
+
+-- The transport of a call: its own async option, else its connection's, else "sink".
+-- What only a sink can serve is refused on a worker, never ignored.
+local function transport(obj, opts, fname)
+  local mode = opts.async or provider.of(obj).async or "sink"
+  if mode == "worker" then
+    for _, k in ipairs{ "on_progress", "async_context" } do
+      if opts[k] ~= nil then
+        error(("%s: option '%s' needs the sink transport (async = \"sink\"); this call "
+               .. "runs on a worker"):format(fname, k), 3)
+      end
+    end
+    worker.check_reachable(obj, fname, 3)
+    if core.is_object(opts.context) and core.lives_here(opts.context) then
+      error(fname .. ": option 'context': this named value set lives in the Lua thread's "
+            .. "apartment; give a worker call a table", 3)
+    end
+  end
+  return mode
+end
+
+-- Starts obj[method](..., flags, context) on a worker: the synchronous (or, for a
+-- query, semisynchronous) call of the same arguments, options and results.
+local function on_worker(obj, what, opts, query, method, ...)
+  local args = pack(...)
+  local ctx = opts.context
+  local spec = worker.context_spec(provider.of(obj), ctx, args.n + 1)
+  spec.query = query
+  if ctx ~= nil then
+    args.n = args.n + 1
+    if type(ctx) == "table" then ctx = false end   -- a stand-in for the set made on the worker
+    args[args.n] = ctx
+  end
+  return worker.start(what, opts.timeout, core.job_call, spec, obj, method,
+                      unpack(args, 1, args.n))
+end
 
 -- Raises unless obj is an open bridged object (o.put_async{} instead of o:put_async{}).
 local function check_self(obj, fname)
@@ -194,6 +235,9 @@ local check_query = options.checker("svc:query_async", call_options)
 function methods.put_async(obj, opts)
   check_self(obj, "obj:put_async")
   opts = check_put(opts)
+  if transport(obj, opts, "obj:put_async") == "worker" then
+    return loop.await(on_worker(obj, "Put_", opts, false, "Put_", opts.flags or 0))
+  end
   local op = begin(obj, "obj:put_async", "PutAsync_", opts, "PutAsync_")
   return loop.await(op)
 end
@@ -202,7 +246,11 @@ end
 function methods.delete_async(obj, opts)
   check_self(obj, "obj:delete_async")
   opts = check_delete(opts)
-  loop.await(begin(obj, "obj:delete_async", "DeleteAsync_", opts, "DeleteAsync_"))
+  if transport(obj, opts, "obj:delete_async") == "worker" then
+    loop.await(on_worker(obj, "Delete_", opts, false, "Delete_", opts.flags or 0))
+  else
+    loop.await(begin(obj, "obj:delete_async", "DeleteAsync_", opts, "DeleteAsync_"))
+  end
   return true
 end
 
@@ -211,6 +259,9 @@ function methods.get_async(svc, path, opts)
   check_self(svc, "svc:get_async")
   check_string(path, "svc:get_async", "the object path")
   opts = check_get(opts)
+  if transport(svc, opts, "svc:get_async") == "worker" then
+    return loop.await(on_worker(svc, "Get " .. path, opts, false, "Get", path, opts.flags or 0))
+  end
   local op = begin(svc, "svc:get_async", "GetAsync " .. path, opts, "GetAsync", path)
   return loop.await(op)
 end
@@ -221,15 +272,23 @@ function methods.query_async(svc, wql, opts)
   check_self(svc, "svc:query_async")
   check_string(wql, "svc:query_async", "the WQL query")
   opts = check_query(opts)
-  local op = begin(svc, "svc:query_async", "ExecQueryAsync " .. wql, opts, "ExecQueryAsync",
-                   wql, "WQL")
+  local op
+  if transport(svc, opts, "svc:query_async") == "worker" then
+    op = on_worker(svc, "ExecQuery " .. wql, opts, true, "ExecQuery", wql, "WQL",
+                   worker.query_flags(opts.flags))
+  else
+    op = begin(svc, "svc:query_async", "ExecQueryAsync " .. wql, opts, "ExecQueryAsync",
+               wql, "WQL")
+  end
   op.items, op.first, op.last = {}, 1, 0
+  local job = op.job
   local function next_item()
     while true do
       if op.first <= op.last then
         local item = op.items[op.first]
         op.items[op.first] = nil
         op.first = op.first + 1
+        if job then job:credit(1) end   -- the worker may fetch one more
         return item
       end
       if op.done then
@@ -240,7 +299,7 @@ function methods.query_async(svc, wql, opts)
     end
   end
   local closer = setmetatable({}, { __close = function()
-    if not op.done then abandon(op, nil) end
+    if not op.done then op.abandon(op, nil) end
     for i = op.first, op.last do close(op.items[i]) end
     op.first = op.last + 1
   end })

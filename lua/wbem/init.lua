@@ -18,6 +18,7 @@ local flags = require "wbem.flags"
 local loop = require "wbem.loop"
 local options = require "wbem.options"
 local provider = require "wbem.provider"
+local worker = require "wbem.worker"
 
 local M = {}
 
@@ -31,6 +32,8 @@ M.is_object = core.is_object
 M.is_error = core.is_error
 M.settings = core.settings    -- the connection settings a bridged object carries
 M.call = core.call            -- wbem.call(obj, "Name", ...): call Name as a method
+M.call_async = worker.call_async  -- wbem.call_async(obj, "Name", {args}, {timeout=}): on a worker
+M.workers = worker.workers    -- the worker pool's figures; wbem.workers{max=, idle_ms=} sets them
 
 M.flags = flags               -- every wbemChangeFlag*/wbemFlag*/... value by its WMI name
 M.sink = async.sink           -- wbem.sink{ on_completed = f, ..., class = progid }
@@ -68,7 +71,8 @@ local check_connect = options.checker("wbem.connect", {
   authentication = options.level(authentication_levels, "authentication"),
   privileges = options.list(options.string, "privileges"), locator = options.string,
   sink = options.string, named_value_set = options.string, last_error = options.string,
-  security_flags = options.flags,
+  security_flags = options.flags, timeout = options.ms,
+  async = options.choice{ "sink", "worker" },
 })
 
 -- Applies the security options through svc.Security_ (ISWbemSecurity).
@@ -92,7 +96,11 @@ end
 -- list of privilege names such as "SeDebugPrivilege"; "!Name" disables), applied
 -- through the services object's Security_; locator (progid, default
 -- "WbemScripting.SWbemLocator"); sink, named_value_set, last_error (progids,
--- defaults derived from the locator's prefix: "WbemScripting.SWbemSink", ...).
+-- defaults derived from the locator's prefix: "WbemScripting.SWbemSink", ...);
+-- timeout (ms: the connection is made on a worker and raises an error with
+-- timeout = true when it takes longer); async ("sink", the default, or "worker": the
+-- transport of the *_async calls on this connection's objects; "worker" connects on a
+-- worker too).
 function M.connect(opts)
   opts = check_connect(opts)
   local locator_id = opts.locator or DEFAULT_LOCATOR
@@ -102,10 +110,19 @@ function M.connect(opts)
   settings.locator = locator_id
   settings.server = opts.server or "."
   settings.namespace = opts.namespace or "root\\cimv2"
+  settings.async = opts.async
 
-  local locator <close> = core.create(locator_id, settings)
-  local svc = locator:ConnectServer(settings.server, settings.namespace, opts.user or "",
-    opts.password or "", opts.locale or "", opts.authority or "", opts.security_flags or 0)
+  local svc
+  if opts.timeout ~= nil or opts.async == "worker" then
+    -- off the Lua thread: the connection then lives in the workers' apartment
+    svc = worker.connect(settings, opts.timeout, settings.server, settings.namespace,
+      opts.user or "", opts.password or "", opts.locale or "", opts.authority or "",
+      opts.security_flags or 0)
+  else
+    local locator <close> = core.create(locator_id, settings)
+    svc = locator:ConnectServer(settings.server, settings.namespace, opts.user or "",
+      opts.password or "", opts.locale or "", opts.authority or "", opts.security_flags or 0)
+  end
   core.settings(svc, settings)
   if opts.impersonation or opts.authentication or opts.privileges then
     -- a failure here must not leave the connection open until the next collection

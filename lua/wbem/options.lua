@@ -78,6 +78,20 @@ function M.context(v)
   return false, "must be a table of named values or an SWbemNamedValueSet, got " .. show(v)
 end
 
+-- One of the strings of list.
+function M.choice(list)
+  local set, names = {}, {}
+  for i, v in ipairs(list) do
+    set[v] = true
+    names[i] = ("%q"):format(v)
+  end
+  local text = "must be " .. concat(names, " or ")
+  return function(v)
+    if set[v] then return true, v end
+    return false, text .. ", got " .. show(v)
+  end
+end
+
 -- A sequence whose every element passes check; name is the field's, for messages.
 function M.list(check, name)
   return function(v)

@@ -53,6 +53,20 @@ static long live_objects(void) {
   return n;
 }
 
+/* Control.SyncHang = on: blocks (or, off, releases) the simulator's synchronous calls. */
+static void set_sync_hang(int on) {
+  CLSID clsid;
+  IDispatch *control = NULL;
+  VARIANT v;
+  if (FAILED(CLSIDFromProgID(L"WbemSim.Control", &clsid)) ||
+      FAILED(CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER, &IID_IDispatch, (void **)&control)))
+    return;
+  V_VT(&v) = VT_BOOL;
+  V_BOOL(&v) = on ? VARIANT_TRUE : VARIANT_FALSE;
+  wbem_disp_call(control, L"SyncHang", DISPATCH_PROPERTYPUT, &v, 1, NULL);
+  IDispatch_Release(control);
+}
+
 /* Waits up to ms for the simulator's worker to finish what was cancelled, dispatching
 ** this thread's messages meanwhile (an STA must, for marshaled calls to arrive). */
 static long settle_live_objects(DWORD ms) {
@@ -211,6 +225,28 @@ static void test_close_pending(const char *name, const char *script) {
   report(live == 0, name, why);
 }
 
+/* The script leaves worker calls blocked in the simulator (Control.SyncHang) and a
+** query parked; the host closes the state. lua_close must not wait for the calls; when
+** they are released they end on their workers, into a state that is gone: no crash
+** (the module stays loaded while its threads run), and everything is released. */
+static void test_close_workers(const char *name, const char *script) {
+  char why[2048] = "";
+  lua_State *L;
+  long live;
+  ULONGLONG t;
+  if (!selected(name)) return;
+  if (!(L = load(script, why, sizeof why))) { report(0, name, why); return; }
+  if (frame(L, why, sizeof why) < 0) { lua_close(L); set_sync_hang(0); report(0, name, why); return; }
+  t = GetTickCount64();
+  lua_close(L);
+  t = GetTickCount64() - t;
+  set_sync_hang(0);
+  live = settle_live_objects(5000);
+  if (t > 1000) snprintf(why, sizeof why, "lua_close took %llu ms", (unsigned long long)t);
+  else if (live != 0) snprintf(why, sizeof why, "LiveObjects is %ld after the calls ended", live);
+  report(t <= 1000 && live == 0, name, why);
+}
+
 /* A host that waits on wbem.wait_handle() in its own loop, dispatching its own messages
 ** and never calling wbem.pump while it waits: the handle must be signalled when events
 ** are queued (in an STA they come in during the host's DispatchMessage), and one pump(0)
@@ -280,6 +316,8 @@ int main(int argc, char **argv) {
               "spec/host/frames.lua", 1);
   test_close_pending("closing the Lua state with operations pending cancels and releases them",
                      "spec/host/close_pending.lua");
+  test_close_workers("closing the Lua state with worker calls blocked neither waits nor leaks",
+                     "spec/host/close_workers.lua");
   test_quit("pump(0) reports a WM_QUIT it meets and posts it again for the host",
             "spec/host/quit.lua");
   test_deadline("a host that sleeps until wbem.timeout() wakes for each deadline, and only then",

@@ -5,10 +5,13 @@ local M = {}
 
 M.options = { locator = "WbemSim.SWbemLocator", sink = "WbemSim.SWbemSink" }
 
--- A connection to the simulator (root\default unless told otherwise).
-function M.connect(namespace)
+-- A connection to the simulator (root\default unless told otherwise), whose
+-- asynchronous calls use the transport async ("sink" unless told otherwise), made off
+-- the Lua thread within timeout ms when one is given.
+function M.connect(namespace, async, timeout)
   return wbem.connect{ locator = M.options.locator, sink = M.options.sink,
-                       namespace = namespace or "root\\default" }
+                       namespace = namespace or "root\\default", async = async,
+                       timeout = timeout }
 end
 
 function M.control()
@@ -94,12 +97,12 @@ function M.spin(ms)
   while wbem.clock() < t do end
 end
 
--- What every asynchronous spec starts from: a reset simulator, a connection, the item
--- class. Returns control, svc.
-function M.setup()
+-- What every asynchronous spec starts from: a reset simulator, a connection (whose
+-- calls use the transport async, default "sink"), the item class. Returns control, svc.
+function M.setup(async)
   local control = M.control()
   control:Reset()
-  local svc = M.connect()
+  local svc = M.connect(nil, async)
   M.item_class(svc)
   return control, svc
 end
@@ -110,6 +113,7 @@ function M.teardown(control, svc)
   assert(wbem.timeout() == nil, "a deadline is still set")
   svc:close()
   control.Hang = false
+  control.SyncHang = false
   local live = M.live(control)
   assert(live == 0, "LiveObjects: " .. live)
   control:Reset()
