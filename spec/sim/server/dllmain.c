@@ -127,7 +127,8 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
 }
 
 /* Never: the repository lives for the process ("The repository lives for the process,
-** shared by every connection"), and unloading the DLL would take it along. */
+** shared by every connection"), and unloading the DLL would take it along, and with it
+** the code in which a synchronous call may be waiting (Control.SyncHang). */
 HRESULT WINAPI DllCanUnloadNow(void)
 {
   return S_FALSE;
