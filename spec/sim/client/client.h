@@ -22,6 +22,7 @@
 #define wbemChangeFlagUpdateForceMode  0x40
 #define wbemFlagReturnImmediately      0x10
 #define wbemFlagReturnWhenComplete     0x0
+#define wbemFlagForwardOnly            0x20
 #define wbemFlagSendStatus             0x80
 #define wbemFlagDontSendStatus         0x0
 #define wbemFlagUseAmendedQualifiers   0x20000
@@ -197,7 +198,9 @@ HRESULT make_instance(IDispatch *svc, const WCHAR *cls, const WCHAR *key, const 
 HRESULT put_flags(IDispatch *obj, LONG flags, IDispatch **path);   /* Put_(flags) */
 HRESULT instance_count(IDispatch *svc, const WCHAR *cls, LONG *n);
 int cim_type(const char *name);
-/* For Each: _NewEnum (DISPID_NEWENUM) -> IEnumVARIANT; objects kept; returns how many */
+/* a collection's _NewEnum (DISPID_NEWENUM) as an IEnumVARIANT (a reference), or NULL */
+IEnumVARIANT *new_enum(IDispatch *coll, HRESULT *hr);
+/* For Each: _NewEnum -> IEnumVARIANT; objects kept; returns how many */
 int enum_objects(IDispatch *coll, IDispatch **out, int max, HRESULT *hr);
 HRESULT prop_item(IDispatch *obj, const WCHAR *name, IDispatch **prop);   /* Properties_.Item */
 
@@ -227,6 +230,7 @@ extern const test_case suite_async[];
 extern const test_case suite_asyncops[];
 extern const test_case suite_control[];
 extern const test_case suite_scale[];
+extern const test_case suite_sync[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

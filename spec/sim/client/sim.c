@@ -192,11 +192,10 @@ HRESULT instance_count(IDispatch *svc, const WCHAR *clsname, LONG *n)
     return hr;
 }
 
-int enum_objects(IDispatch *coll, IDispatch **out, int max, HRESULT *phr)
+IEnumVARIANT *new_enum(IDispatch *coll, HRESULT *phr)
 {
-    VARIANT res, item;
+    VARIANT res;
     IEnumVARIANT *en = NULL;
-    int n = 0;
     HRESULT hr = disp_invoke_id(coll, DISPID_NEWENUM, DISPATCH_PROPERTYGET | DISPATCH_METHOD,
                                 &res, 0, NULL);
     if (SUCCEEDED(hr)) {
@@ -206,6 +205,16 @@ int enum_objects(IDispatch *coll, IDispatch **out, int max, HRESULT *phr)
             hr = DISP_E_TYPEMISMATCH;
         VariantClear(&res);
     }
+    if (phr) *phr = hr;
+    return en;
+}
+
+int enum_objects(IDispatch *coll, IDispatch **out, int max, HRESULT *phr)
+{
+    VARIANT item;
+    int n = 0;
+    HRESULT hr;
+    IEnumVARIANT *en = new_enum(coll, &hr);
     while (en) {
         ULONG got = 0;
         VariantInit(&item);

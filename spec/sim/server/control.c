@@ -10,15 +10,53 @@
 **   Hang           get/put  async calls wait after their progress until cancelled (False)
 **   LiveObjects    get      live simulator objects + pending operations
 **   LastContext    get      the context the last operation received, "Name=value;..." ("")
-**   Reset()                 cancels pending calls, re-seeds the repository, restores all
-**                           of the above to their defaults
+**   SyncLatencyMs  get/put  milliseconds added to every synchronous round trip (0);
+**                           0..10,000,000, anything else E_INVALIDARG
+**   SyncHang       get/put  synchronous round trips wait until it is cleared (False)
+**   SyncWaiting    get      synchronous calls waiting now (in SyncLatencyMs or SyncHang)
+**   Reset()                 cancels pending calls, async and synchronous, re-seeds the
+**                           repository, restores all of the above to their defaults
+**
+** The synchronous round trips (sim_sync_wait) are the calls that real WMI answers in
+** winmgmt, through DCOM for a remote connection, so that a caller waits for the server:
+**   SWbemLocator.ConnectServer
+**   SWbemServices.Get, Delete, InstancesOf, ExecQuery (with any flags: a semisynchronous
+**     call, wbemFlagReturnImmediately, still asks the server to start the query; the
+**     simulator's result is whole by then, so its enumeration waits no more)
+**   SWbemObject.Put_, Delete_
+** and nothing else: not the asynchronous forms (LatencyMs and Hang are theirs); not what
+** wbemdisp does on the client's own copy of an object (property reads and writes,
+** Properties_, Qualifiers_, Methods_, Path_, Derivation_, SpawnInstance_,
+** SpawnDerivedClass_, Clone_, GetObjectText_); not SWbemObjectSet's Count, Item,
+** ItemIndex and its enumerator (a snapshot in the caller's process); not the members that
+** answer E_NOTIMPL (SubclassesOf, ExecMethod, ...); not Control.
+**
+** The wait, for test support (Microsoft documents no such thing; these are its rules):
+**  - it comes first in the call, before the call looks at its arguments (a server refuses
+**    flags after the round trip); Put_ and Delete_ take what they send (a copy of the
+**    object, its path) before it, as wbemdisp sends the object as it was at the call;
+**  - SyncLatencyMs is read when the call begins, as LatencyMs is at submission: the call
+**    goes on no sooner than that many milliseconds after it began;
+**  - SyncHang is looked at all along: a call in its latency wait when it is set waits for
+**    it as well; clearing it releases every waiting call at once, and those calls go on
+**    normally (their latency still counted from their beginning);
+**  - Control.Reset() releases every waiting call with WBEM_E_CALL_CANCELLED (WbemErrorEnum
+**    wbemErrCallCancelled, "Call was canceled"; the thread's last error says so): Reset
+**    ends a test and re-seeds the repository, so a call left over must not act on the
+**    next test's repository; and that is what Reset does to pending async calls too;
+**  - no lock is held while a call waits (a condition variable of the state lock, which
+**    the wait releases), so a waiting call blocks neither Reset, nor Control, nor the
+**    local members above, nor the other synchronous calls: many threads wait together.
 */
 #include <stdlib.h>
 #include "wbemsim.h"
 
 enum {
-  ID_LATENCY = 1, ID_DELIVERY, ID_STEPS, ID_FAILNEXT, ID_HANG, ID_LIVE, ID_LASTCONTEXT, ID_RESET
+  ID_LATENCY = 1, ID_DELIVERY, ID_STEPS, ID_FAILNEXT, ID_HANG, ID_LIVE, ID_LASTCONTEXT, ID_RESET,
+  ID_SYNC_LATENCY, ID_SYNC_HANG, ID_SYNC_WAITING, ID_LAST = ID_SYNC_WAITING
 };
+
+#define MAX_LATENCY_MS 10000000
 
 static const sim_member members[] = {
   { L"LatencyMs", ID_LATENCY, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
@@ -33,11 +71,21 @@ static const sim_member members[] = {
   { L"LiveObjects", ID_LIVE, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
   { L"LastContext", ID_LASTCONTEXT, INVOKE_PROPERTYGET, VT_BSTR, 0, { 0, 0 }, { NULL, NULL } },
   { L"Reset", ID_RESET, INVOKE_FUNC, VT_EMPTY, 0, { 0, 0 }, { NULL, NULL } },
+  { L"SyncLatencyMs", ID_SYNC_LATENCY, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
+  { L"SyncLatencyMs", ID_SYNC_LATENCY, INVOKE_PROPERTYPUT, VT_EMPTY, 1, { VT_I4, 0 }, { L"value", NULL } },
+  { L"SyncHang", ID_SYNC_HANG, INVOKE_PROPERTYGET, VT_BOOL, 0, { 0, 0 }, { NULL, NULL } },
+  { L"SyncHang", ID_SYNC_HANG, INVOKE_PROPERTYPUT, VT_EMPTY, 1, { VT_BOOL, 0 }, { L"value", NULL } },
+  { L"SyncWaiting", ID_SYNC_WAITING, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
 };
 #define NMEMBERS (UINT)(sizeof members / sizeof members[0])
 
 static SRWLOCK state_lock = SRWLOCK_INIT;
-static sim_settings settings = { 0, FALSE, 3, FALSE };
+#define DEFAULTS { 0, FALSE, 3, FALSE, 0, FALSE }
+static const sim_settings defaults = DEFAULTS;
+static sim_settings settings = DEFAULTS;
+static CONDITION_VARIABLE sync_cv = CONDITION_VARIABLE_INIT;  /* SyncHang cleared, or Reset */
+static LONG sync_gen;         /* moves on at every Reset: the calls waiting then are cancelled */
+static LONG sync_waiting;     /* Control.SyncWaiting */
 static HRESULT fail_hr;
 static LONG fail_count;
 static WCHAR *last_context;
@@ -77,22 +125,67 @@ HRESULT sim_begin_operation(IDispatch *ctx)
   return control_take_failure();
 }
 
+/* The rules are in the header. The state lock is held shared between the waits only;
+** SleepConditionVariableSRW gives it up while the thread sleeps, and the writers (put,
+** Reset) take it exclusively, so a change cannot slip between a look and the sleep. The
+** latency is counted with the performance counter, so that no call comes out early. */
+HRESULT sim_sync_wait(void)
+{
+  LARGE_INTEGER start, now, freq;
+  LONGLONG due;
+  HRESULT hr = S_OK;
+  LONG gen;
+  QueryPerformanceCounter(&start);
+  AcquireSRWLockShared(&state_lock);
+  if (settings.sync_latency_ms > 0 || settings.sync_hang) {
+    QueryPerformanceFrequency(&freq);
+    due = start.QuadPart + (LONGLONG)settings.sync_latency_ms * freq.QuadPart / 1000;
+    gen = sync_gen;
+    InterlockedIncrement(&sync_waiting);
+    for (;;) {
+      DWORD ms = INFINITE;
+      if (gen != sync_gen) {
+        hr = (HRESULT)WBEM_E_CALL_CANCELLED;
+        break;
+      }
+      if (!settings.sync_hang) {
+        QueryPerformanceCounter(&now);
+        if (now.QuadPart >= due) break;
+        ms = (DWORD)((due - now.QuadPart) * 1000 / freq.QuadPart) + 1;
+      }
+      SleepConditionVariableSRW(&sync_cv, &state_lock, ms, CONDITION_VARIABLE_LOCKMODE_SHARED);
+    }
+    InterlockedDecrement(&sync_waiting);
+  }
+  ReleaseSRWLockShared(&state_lock);
+  return hr;
+}
+
+HRESULT sim_begin_sync(HRESULT refusal, IDispatch *ctx)
+{
+  HRESULT hr = sim_sync_wait();
+  if (SUCCEEDED(hr)) hr = refusal;
+  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  return hr;
+}
+
 static void reset(void)
 {
   WCHAR *old;
-  worker_cancel_all();
-  repo_reset();
+  /* The knobs first, and with them the synchronous calls waiting now cancelled: none of
+  ** them may go on into the repository that is re-seeded below. */
   AcquireSRWLockExclusive(&state_lock);
-  settings.latency_ms = 0;
-  settings.direct = FALSE;
-  settings.progress_steps = 3;
-  settings.hang = FALSE;
+  settings = defaults;
+  sync_gen++;
   fail_hr = S_OK;
   fail_count = 0;
   old = last_context;
   last_context = NULL;
   ReleaseSRWLockExclusive(&state_lock);
+  WakeAllConditionVariable(&sync_cv);
   free(old);
+  worker_cancel_all();
+  repo_reset();
   sim_errors_thread_detach();     /* the calling thread's last error object */
 }
 
@@ -170,12 +263,18 @@ static HRESULT get(DISPID id, VARIANT *result)
     V_VT(&v) = VT_I4;
     V_I4(&v) = sim_live_count();
   }
+  else if (id == ID_SYNC_WAITING) {
+    V_VT(&v) = VT_I4;
+    V_I4(&v) = InterlockedCompareExchange(&sync_waiting, 0, 0);
+  }
   else {
     AcquireSRWLockShared(&state_lock);
     switch (id) {
     case ID_LATENCY: V_VT(&v) = VT_I4; V_I4(&v) = settings.latency_ms; break;
     case ID_STEPS: V_VT(&v) = VT_I4; V_I4(&v) = settings.progress_steps; break;
     case ID_HANG: V_VT(&v) = VT_BOOL; V_BOOL(&v) = settings.hang ? VARIANT_TRUE : VARIANT_FALSE; break;
+    case ID_SYNC_LATENCY: V_VT(&v) = VT_I4; V_I4(&v) = settings.sync_latency_ms; break;
+    case ID_SYNC_HANG: V_VT(&v) = VT_BOOL; V_BOOL(&v) = settings.sync_hang ? VARIANT_TRUE : VARIANT_FALSE; break;
     case ID_DELIVERY: V_VT(&v) = VT_BSTR; V_BSTR(&v) = SysAllocString(settings.direct ? L"direct" : L"marshal"); break;
     case ID_LASTCONTEXT: V_VT(&v) = VT_BSTR; V_BSTR(&v) = SysAllocString(last_context ? last_context : L""); break;
     default: break;
@@ -192,8 +291,9 @@ static HRESULT put(DISPID id, DISPPARAMS *params, EXCEPINFO *ei)
 {
   VARIANT v;
   HRESULT hr;
-  VARTYPE vt = id == ID_DELIVERY ? VT_BSTR : id == ID_HANG ? VT_BOOL : VT_I4;
-  if (id == ID_LIVE || id == ID_LASTCONTEXT) return DISP_E_MEMBERNOTFOUND;   /* read-only */
+  BOOL flag = id == ID_HANG || id == ID_SYNC_HANG;
+  VARTYPE vt = id == ID_DELIVERY ? VT_BSTR : flag ? VT_BOOL : VT_I4;
+  if (id == ID_LIVE || id == ID_LASTCONTEXT || id == ID_SYNC_WAITING) return DISP_E_MEMBERNOTFOUND;   /* read-only */
   if (params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
   if (FAILED(hr = sim_arg(params, 0, vt, &v))) return DISP_E_TYPEMISMATCH;
   if (id == ID_DELIVERY) {
@@ -206,14 +306,19 @@ static HRESULT put(DISPID id, DISPPARAMS *params, EXCEPINFO *ei)
     ReleaseSRWLockExclusive(&state_lock);
     return S_OK;
   }
-  if ((id == ID_LATENCY || id == ID_STEPS) && (V_I4(&v) < 0 || V_I4(&v) > 10000000))
+  if ((id == ID_LATENCY || id == ID_STEPS) && (V_I4(&v) < 0 || V_I4(&v) > MAX_LATENCY_MS))
     return fail(ei, (HRESULT)WBEM_E_INVALID_PARAMETER);
+  /* a negative delay is refused, not clamped: a test that asks for one has a bug */
+  if (id == ID_SYNC_LATENCY && (V_I4(&v) < 0 || V_I4(&v) > MAX_LATENCY_MS)) return fail(ei, E_INVALIDARG);
   AcquireSRWLockExclusive(&state_lock);
   if (id == ID_LATENCY) settings.latency_ms = V_I4(&v);
   else if (id == ID_STEPS) settings.progress_steps = V_I4(&v);
   else if (id == ID_HANG) settings.hang = V_BOOL(&v) != VARIANT_FALSE;
+  else if (id == ID_SYNC_LATENCY) settings.sync_latency_ms = V_I4(&v);
+  else if (id == ID_SYNC_HANG) settings.sync_hang = V_BOOL(&v) != VARIANT_FALSE;
   else hr = DISP_E_MEMBERNOTFOUND;
   ReleaseSRWLockExclusive(&state_lock);
+  if (id == ID_SYNC_HANG) WakeAllConditionVariable(&sync_cv);   /* cleared: every hung call goes on */
   return hr;
 }
 
@@ -252,7 +357,7 @@ static HRESULT WINAPI control_Invoke(IDispatch *iface, DISPID id, REFIID riid, L
       return S_OK;
     }
   }
-  if (id < ID_LATENCY || id > ID_RESET) return DISP_E_MEMBERNOTFOUND;
+  if (id < ID_LATENCY || id > ID_LAST) return DISP_E_MEMBERNOTFOUND;
   if (flags & (DISPATCH_PROPERTYPUT | DISPATCH_PROPERTYPUTREF)) return put(id, params, ei);
   if (flags & (DISPATCH_PROPERTYGET | DISPATCH_METHOD)) {
     if (params->cArgs) return DISP_E_BADPARAMCOUNT;

@@ -356,16 +356,21 @@ HRESULT sim_arg(DISPPARAMS *p, UINT pos, VARTYPE vt, VARIANT *out)
   return VariantChangeType(out, arg, VARIANT_ALPHABOOL, vt);
 }
 
+/* Threads may ask at once: the first marshaler stored wins, the others are let go. Every
+** read of *ftm is an interlocked one, so none sees it half made. */
 HRESULT sim_ftm_query(IUnknown *outer, IUnknown **ftm, void **out)
 {
-  if (!*ftm) {
+  IUnknown *cur = InterlockedCompareExchangePointer((void **)ftm, NULL, NULL);
+  if (!cur) {
     IUnknown *created;
     HRESULT hr = CoCreateFreeThreadedMarshaler(outer, &created);
     if (FAILED(hr)) {
       *out = NULL;
       return hr;
     }
-    if (InterlockedCompareExchangePointer((void **)ftm, created, NULL) != NULL) IUnknown_Release(created);
+    cur = InterlockedCompareExchangePointer((void **)ftm, created, NULL);
+    if (cur) IUnknown_Release(created);
+    else cur = created;
   }
-  return IUnknown_QueryInterface(*ftm, &IID_IMarshal, out);
+  return IUnknown_QueryInterface(cur, &IID_IMarshal, out);
 }

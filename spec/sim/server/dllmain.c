@@ -120,8 +120,6 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
   *out = NULL;
   for (i = 0; i < NCLASSES; i++) {
     if (IsEqualCLSID(clsid, classes[i].clsid)) {
-      factories[i].IClassFactory_iface.lpVtbl = &factory_vtbl;
-      factories[i].cls = &classes[i];
       return IClassFactory_QueryInterface(&factories[i].IClassFactory_iface, riid, out);
     }
   }
@@ -129,7 +127,8 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
 }
 
 /* Never: the repository lives for the process ("The repository lives for the process,
-** shared by every connection"), and unloading the DLL would take it along. */
+** shared by every connection"), and unloading the DLL would take it along, and with it
+** the code in which a synchronous call may be waiting (Control.SyncHang). */
 HRESULT WINAPI DllCanUnloadNow(void)
 {
   return S_FALSE;
@@ -185,10 +184,16 @@ HRESULT WINAPI DllUnregisterServer(void)
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
 {
+  size_t i;
   (void)reserved;
   switch (reason) {
   case DLL_PROCESS_ATTACH:
     sim_instance = instance;
+    /* filled once, before any thread can ask: DllGetClassObject only reads them */
+    for (i = 0; i < NCLASSES; i++) {
+      factories[i].IClassFactory_iface.lpVtbl = &factory_vtbl;
+      factories[i].cls = &classes[i];
+    }
     if (sim_errors_init() == TLS_OUT_OF_INDEXES) return FALSE;
     break;
   case DLL_THREAD_DETACH:

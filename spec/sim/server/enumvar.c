@@ -60,10 +60,13 @@ static HRESULT WINAPI enum_Next(IEnumVARIANT *iface, ULONG count, VARIANT *out, 
   ULONG i = 0;
   HRESULT hr = S_OK;
   if (!out) return E_POINTER;
+  /* one position per call, under the lock: threads sharing the enumerator get each item
+  ** once; an item that could not be copied is neither counted nor passed */
   EnterCriticalSection(&e->cs);
-  for (; i < count && e->pos < e->n && SUCCEEDED(hr); i++) {
+  for (; i < count && e->pos < e->n; i++) {
     VariantInit(&out[i]);
-    hr = VariantCopy(&out[i], &e->items[e->pos++]);
+    if (FAILED(hr = VariantCopy(&out[i], &e->items[e->pos]))) break;
+    e->pos++;
   }
   LeaveCriticalSection(&e->cs);
   if (fetched) *fetched = i;
@@ -95,13 +98,16 @@ static HRESULT WINAPI enum_Clone(IEnumVARIANT *iface, IEnumVARIANT **out)
 {
   sim_enum *e = impl_from_IEnumVARIANT(iface);
   VARIANT *copy = calloc(e->n ? e->n : 1, sizeof *copy);
-  ULONG i;
+  ULONG i, pos;
   HRESULT hr;
   *out = NULL;
   if (!copy) return E_OUTOFMEMORY;
-  for (i = 0; i < e->n; i++) VariantCopy(&copy[i], &e->items[i]);
+  for (i = 0; i < e->n; i++) VariantCopy(&copy[i], &e->items[i]);   /* the items never change */
+  EnterCriticalSection(&e->cs);     /* the position does, under another thread's Next */
+  pos = e->pos;
+  LeaveCriticalSection(&e->cs);
   hr = enumvar_create(copy, e->n, out);
-  if (SUCCEEDED(hr)) impl_from_IEnumVARIANT(*out)->pos = e->pos;
+  if (SUCCEEDED(hr)) impl_from_IEnumVARIANT(*out)->pos = pos;
   return hr;
 }
 

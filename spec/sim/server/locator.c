@@ -1,7 +1,8 @@
 /*
 ** locator.c: WbemSim.SWbemLocator. ConnectServer reaches the in-memory namespaces root,
 ** root\cimv2 (the default, as WMI's default namespace setting usually is) and root\default
-** on the local machine; any other namespace is WBEM_E_INVALID_NAMESPACE.
+** on the local machine; any other namespace is WBEM_E_INVALID_NAMESPACE. ConnectServer is
+** a synchronous round trip (Control.SyncLatencyMs, SyncHang: control.c).
 */
 #include <stdlib.h>
 #include "wbemsim.h"
@@ -63,6 +64,8 @@ static HRESULT WINAPI locator_ConnectServer(ISWbemLocator *iface, BSTR server, B
   HRESULT hr;
   (void)iface; (void)password; (void)locale; (void)authority; (void)flags; (void)ctx;
   *out = NULL;
+  /* the round trip, whatever the server answers */
+  if (FAILED(hr = sim_sync_wait())) return sim_fail(hr, L"ConnectServer", ns);
   /* the RPC error a connection to a machine that does not answer gives */
   if (!local_server(server)) return sim_fail(HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE), L"ConnectServer", server);
   /* "User credentials cannot be used for local connections" (WBEM_E_LOCAL_CREDENTIALS) */

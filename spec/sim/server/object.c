@@ -1,6 +1,8 @@
 /*
 ** object.c: SWbemObject(Ex), a class or an instance. Holds its own copy of the data
-** (data.c); Put_ and PutAsync_ write a copy back into the repository.
+** (data.c); Put_ and PutAsync_ write a copy back into the repository. Put_ and Delete_
+** are synchronous round trips (Control.SyncLatencyMs and SyncHang, control.c); the rest
+** works on the object's own copy, as wbemdisp's does.
 **
 ** As in wbemdisp, the object's WMI properties are members of its IDispatch: a name that
 ** the type library does not know resolves to a property (a DISPID of the object's own
@@ -220,9 +222,9 @@ static HRESULT WINAPI object_Put_(ISWbemObjectEx *iface, LONG flags, IDispatch *
   sim_path written;
   HRESULT hr;
   *path = NULL;
+  /* the object as it was at the call is what goes to the repository, after the round trip */
   if (!(d = snapshot(o))) return E_OUTOFMEMORY;
-  hr = (HRESULT)sim_check_put_flags(flags, d->is_class);
-  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  hr = sim_begin_sync((HRESULT)sim_check_put_flags(flags, d->is_class), ctx);
   if (SUCCEEDED(hr)) hr = repo_put(d, flags, &written);
   if (SUCCEEDED(hr)) {
     hr = pathobj_create(&written, NULL, path);
@@ -273,8 +275,9 @@ static HRESULT WINAPI object_Delete_(ISWbemObjectEx *iface, LONG flags, IDispatc
   WCHAR *text = NULL, *ns = NULL;
   sim_path p;
   HRESULT hr = (flags & ~SIM_FLAG_RETURN_IMMEDIATELY) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+  /* the path as it was at the call is what is deleted, after the round trip */
   if (SUCCEEDED(hr)) hr = object_path_text(o, &text, &ns);
-  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  hr = sim_begin_sync(hr, ctx);
   if (SUCCEEDED(hr) && SUCCEEDED(hr = path_parse(text, &p))) {
     hr = repo_delete(ns, &p);
     path_free(&p);

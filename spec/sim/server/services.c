@@ -1,6 +1,7 @@
 /*
 ** services.c: SWbemServices(Ex), a connection to one namespace. The synchronous calls go
-** straight to the repository; the asynchronous ones (GetAsync, DeleteAsync,
+** to the repository after their round trip (sim_begin_sync: Control.SyncLatencyMs and
+** SyncHang); the asynchronous ones (GetAsync, DeleteAsync,
 ** InstancesOfAsync, ExecQueryAsync: the names of wbemdisp's type library, without the
 ** trailing underscore that SWbemObject's methods have) queue an operation on the worker.
 */
@@ -62,9 +63,9 @@ static HRESULT WINAPI services_Get(ISWbemServicesEx *iface, BSTR path, LONG flag
   sim_services *s = impl_from_ISWbemServicesEx(iface);
   sim_data *d = NULL;
   sim_path p;
-  HRESULT hr = (flags & ~get_flags) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+  HRESULT hr;
   *out = NULL;
-  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  hr = sim_begin_sync((flags & ~get_flags) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK, ctx);
   if (SUCCEEDED(hr)) {
     if (!path || !*path) {
       /* Get of nothing: an empty class to define (SWbemServices.Get: "If strObjectPath is
@@ -93,8 +94,7 @@ static HRESULT WINAPI services_Delete(ISWbemServicesEx *iface, BSTR path, LONG f
 {
   sim_services *s = impl_from_ISWbemServicesEx(iface);
   sim_path p;
-  HRESULT hr = (flags & ~SIM_FLAG_RETURN_IMMEDIATELY) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
-  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  HRESULT hr = sim_begin_sync((flags & ~SIM_FLAG_RETURN_IMMEDIATELY) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK, ctx);
   if (SUCCEEDED(hr) && SUCCEEDED(hr = path_parse(path, &p))) {
     hr = repo_delete(s->ns, &p);
     path_free(&p);
@@ -117,8 +117,9 @@ static HRESULT WINAPI services_InstancesOf(ISWbemServicesEx *iface, BSTR cls, LO
   sim_services *s = impl_from_ISWbemServicesEx(iface);
   sim_data **items;
   int n;
-  HRESULT hr = sim_begin_operation(ctx);
+  HRESULT hr;
   *out = NULL;
+  hr = sim_begin_sync(S_OK, ctx);
   if (SUCCEEDED(hr)) hr = repo_instances(s->ns, cls, (flags & QUERY_FLAG_SHALLOW) != 0, &items, &n);
   if (FAILED(hr)) return sim_fail(hr, L"CreateInstanceEnum", cls);
   return objset_create(items, n, out);
@@ -152,10 +153,10 @@ static HRESULT WINAPI services_ExecQuery(ISWbemServicesEx *iface, BSTR query, BS
   sim_services *s = impl_from_ISWbemServicesEx(iface);
   sim_data **items;
   int n;
-  HRESULT hr = wql_check_language(lang);
-  (void)flags;
+  HRESULT hr;
+  (void)flags;     /* semisynchronous or not, the result is whole when the call returns */
   *out = NULL;
-  if (SUCCEEDED(hr)) hr = sim_begin_operation(ctx);
+  hr = sim_begin_sync(wql_check_language(lang), ctx);
   if (SUCCEEDED(hr)) hr = wql_run(s->ns, query, &items, &n);
   if (FAILED(hr)) return sim_fail(hr, L"ExecQuery", query);
   return objset_create(items, n, out);

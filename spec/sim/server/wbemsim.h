@@ -320,6 +320,8 @@ typedef struct sim_settings {
   BOOL direct;
   LONG progress_steps;
   BOOL hang;
+  LONG sync_latency_ms;     /* Control.SyncLatencyMs */
+  BOOL sync_hang;           /* Control.SyncHang */
 } sim_settings;
 void    control_settings(sim_settings *out);
 HRESULT control_take_failure(void);                     /* S_OK, or the injected failure */
@@ -329,5 +331,13 @@ HRESULT control_create(REFIID riid, void **out);
 /* Every repository operation starts here: records the context (Control.LastContext) and
 ** consumes an injected failure (Control.FailNext). */
 HRESULT sim_begin_operation(IDispatch *ctx);
+/* The round trip of a synchronous call (the list is in control.c): waits
+** Control.SyncLatencyMs, and while Control.SyncHang is set, holding no lock. S_OK, or
+** WBEM_E_CALL_CANCELLED when Control.Reset() came while it waited. */
+HRESULT sim_sync_wait(void);
+/* The start of a synchronous repository call: sim_sync_wait, then refusal (what the
+** call's own checks of its arguments found, S_OK for none: a server refuses after the
+** round trip), then sim_begin_operation. */
+HRESULT sim_begin_sync(HRESULT refusal, IDispatch *ctx);
 
 #endif
