@@ -66,7 +66,7 @@ local function expire(op)
     hresult = WBEM_E_TIMED_OUT,
     operation = op.what,
     message = ("timed out after %g ms (the call goes on on its worker; what it returns "
-               .. "will be released)"):format(op.deadline - op.started),
+               .. "will be released)"):format(op.bound),
     timeout = true,
   }
   if op.server then err.server = op.server end
@@ -78,6 +78,7 @@ local function start(what, timeout, submit, ...)
   local op = { what = what, done = false, result = false, co = false, err = false, job = false,
                abandon = M.abandon }
   op.job = submit(op, ...)
+  op.bound = timeout              -- what the message says; a deadline may be what is left of it
   loop.begin(op)
   loop.deadline(op, timeout, expire)
   return op
@@ -121,7 +122,7 @@ function M.connect(settings, timeout, ...)
   local op = start(what, left, core.job_call, { last_error = settings.last_error }, locator,
                    "ConnectServer", ...)
   op.server = server
-  if op.deadline then op.started = started end   -- the bound covers both steps
+  op.bound = timeout                              -- the bound covers both steps
   local ok, svc = pcall(loop.await, op)
   close(locator)
   if not ok then

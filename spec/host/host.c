@@ -304,6 +304,8 @@ static DWORD WINAPI mta_thread(LPVOID arg) {
               "spec/host/mta.lua", 0);
   test_wait_handle("an MTA host: events from worker threads signal wait_handle",
                    "spec/host/signal.lua", 0);
+  test_frames("an MTA host: worker calls on its own objects, pump(0) each frame",
+              "spec/host/mta_worker.lua", 0);
   CoUninitialize();
   return 0;
 }
