@@ -83,8 +83,14 @@ end
 do
   local plain_svc <close> = wbem.connect{}
   local wine_svc <close> = wbem.connect{ async = "worker" }
-  local plain <close> = plain_svc:Get("Win32_OperatingSystem=@")
-  local viaw <close> = wbem.call_async(wine_svc, "Get", { "Win32_OperatingSystem=@" })
+  local function first(set)
+    for o in wbem.each(set) do return o end
+  end
+  local wql = "SELECT * FROM Win32_OperatingSystem"
+  local plain_set <close> = plain_svc:ExecQuery(wql)
+  local worker_set <close> = wbem.call_async(wine_svc, "ExecQuery", { wql })
+  local plain <close> = first(plain_set)
+  local viaw <close> = first(worker_set)
   reads(plain, "Caption"); reads(viaw, "Caption")
   out("read_wine_plain_us", reads(plain, "Caption"))
   out("read_wine_worker_us", reads(viaw, "Caption"))

@@ -297,6 +297,48 @@ describe("worker calls on the simulator", function()
     assert.equal(0, wbem.pending())
   end)
 
+  it("a coroutine that is not a task pumps instead of yielding", function()
+    control.SyncLatencyMs = 30
+    local gen = coroutine.wrap(function()
+      local c <close> = wbem.call_async(svc, "Get", { "LuaSpec_Item" })
+      coroutine.yield("mine")
+      return wbem.is_object(c)
+    end)
+    assert.equal("mine", gen())            -- its resumer gets its own value, not the pump's
+    assert.is_true(gen())
+  end)
+
+  it("objects keep working after the connection they came from is closed", function()
+    local c = simfix.connect(nil, "worker")
+    local set <close> = wbem.call_async(c, "ExecQuery", { "SELECT * FROM LuaSpec_Item" })
+    c:close()
+    assert.equal(0, wbem.call_async(set, "Count"))
+    assert.matches("the object is closed", raises(wbem.call_async, c, "Get", {}))
+  end)
+
+  it("arguments of every kind: nil, false, NaN, huge numbers, arrays, out slots", function()
+    -- Get(path, flags, context): a nil context is Nothing, a trailing nil is left out
+    local c1 <close> = wbem.call_async(svc, "Get", { "LuaSpec_Item", 0, nil, n = 3 })
+    assert.is_true(wbem.is_object(c1))
+    -- what the synchronous call makes of a value, the worker call makes of it too
+    for _, flags in ipairs{ 0 / 0, math.huge, math.maxinteger, 2 ^ 53, false, -1 } do
+      local okS, rS = pcall(function() return svc:Get("LuaSpec_Item", flags) end)
+      local okW, rW = pcall(wbem.call_async, svc, "Get", { "LuaSpec_Item", flags })
+      assert.equal(okS, okW, tostring(flags))
+      if okS then
+        rS:close(); rW:close()
+      else
+        assert.equal(tostring(rS):gsub("SWbemServices%.", ""), tostring(rW))
+      end
+    end
+    assert.matches("too many arguments",
+                   raises(wbem.call_async, svc, "Get", { "LuaSpec_Item", 0, nil, 1, 2, 3, 4 }))
+    assert.is_not_nil(raises(wbem.call_async, svc, "Get", { "LuaSpec_Item", math.maxinteger }))
+    assert.matches("an array holding objects cannot go to a worker call",
+                   raises(wbem.call_async, svc, "Get", { { svc } }))
+    assert.equal(0, wbem.pending())
+  end)
+
   it("math.huge as a timeout waits without a bound", function()
     control.SyncLatencyMs = 50
     local c <close> = wbem.call_async(svc, "Get", { "LuaSpec_Item" }, { timeout = math.huge })

@@ -217,6 +217,7 @@ void wbem_pool_configure(int max_active, DWORD idle_ms) {
 ** script reads them (creating SWbemLastError right after the call consumes them). */
 static IDispatch *take_last_error(wbem_job *job, HRESULT hr) {
   IDispatch *err = NULL;
+  if (hr == DISP_E_EXCEPTION && job->ei.scode != 0) hr = job->ei.scode;   /* the real code */
   if (IsEqualCLSID(&job->last_error, &CLSID_NULL) || !wbem_is_wbem_code(hr)) return NULL;
   if (FAILED(CoCreateInstance(&job->last_error, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
                               &IID_IDispatch, (void **)&err)))

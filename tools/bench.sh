@@ -16,9 +16,10 @@ pin() { if [ "$cpu" = none ]; then "$@"; else taskset -c "$cpu" "$@"; fi; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 figures() { tr -d '\r' | grep -E '^[a-z0-9_]+ [-0-9.]+$'; }
+only=${BENCH_ONLY:-}     # "worker": the worker transport's rows alone
 wineserver -k 2>/dev/null || true
 wineserver -w
-for r in $(seq "$rounds"); do
+[ "$only" = worker ] || for r in $(seq "$rounds"); do
   echo "round $r/$rounds: raw C client (build/sim/simclient.exe --bench), CPU $cpu ..."
   pin wine build/sim/simclient.exe --bench | figures > "$dir/c.$r"
   wineserver -w
@@ -28,7 +29,7 @@ for r in $(seq "$rounds"); do
 done
 wineserver -w
 
-awk -v rounds="$rounds" '
+[ "$only" = worker ] || awk -v rounds="$rounds" '
   function median(list,    n, a, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
