@@ -115,10 +115,12 @@ testdeps: $(LMOD)/.busted $(CMOD)/lfs.dll $(CMOD)/term/core.dll $(CMOD)/system/c
 
 MOD_SRC := $(wildcard src/*.c)
 MOD_HDR := $(wildcard src/*.h)
+# the rockspec's libraries: no uuid or wbemuuid (src/guids.c defines what they would)
+MOD_LIBS := -lkernel32 -luser32 -lole32 -loleaut32
 
 $(CMOD)/wbem/core.dll: $(MOD_SRC) $(MOD_HDR) $(WIN)/bin/lua54.dll
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $(MOD_SRC) $(WIN)/bin/lua54.dll -lole32 -loleaut32 -luuid
+	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $(MOD_SRC) $(WIN)/bin/lua54.dll $(MOD_LIBS)
 
 LUA_SRC := $(wildcard lua/wbem/*.lua)
 LUA_OUT := $(patsubst lua/%,$(LMOD)/%,$(LUA_SRC))

@@ -37,6 +37,7 @@ build = {
             "src/dispatch.c",
             "src/enum.c",
             "src/errors.c",
+            "src/guids.c",
             "src/member.c",
             "src/module.c",
             "src/pump.c",
@@ -44,8 +45,10 @@ build = {
             "src/sink.c",
             "src/variant.c",
          },
-         -- wbemuuid: the WbemScripting IIDs for MSVC (MinGW builds define them with initguid.h)
-         libraries = { "ole32", "oleaut32", "uuid", "wbemuuid" },
+         -- Every DLL the module imports, but lua54 and the C runtime (tools/rocks.sh checks
+         -- it). No uuid or wbemuuid: they exist only in the Windows SDK, where LuaRocks
+         -- does not look for them; the module defines the GUIDs it uses (src/guids.c).
+         libraries = { "kernel32", "user32", "ole32", "oleaut32" },
       },
       ["wbem"] = "lua/wbem/init.lua",
       ["wbem.async"] = "lua/wbem/async.lua",
