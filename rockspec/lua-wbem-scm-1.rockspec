@@ -2,9 +2,12 @@ rockspec_format = "3.0"
 package = "lua-wbem"
 version = "scm-1"
 
+-- The project has no public repository yet (README.md, "Installing on Windows"): the
+-- source is the archive of a clone that `make dist` writes beside this rockspec
+-- (build/dist). From a clone, `luarocks make rockspec/lua-wbem-scm-1.rockspec` needs none.
 source = {
-   url = "git+https://github.com/lua-wbem/lua-wbem.git",
-   branch = "main",
+   url = "lua-wbem-scm.tar.gz",
+   dir = "lua-wbem-scm",
 }
 
 description = {
@@ -16,7 +19,6 @@ structured WMI errors. SWbemSink events are pumped into the Lua state through a 
 loop that never blocks a host, and asynchronous WMI calls such as PutAsync_ run as
 coroutines.
 ]],
-   homepage = "https://github.com/lua-wbem/lua-wbem",
    license = "MIT",
    labels = { "windows", "wmi", "wbem", "com" },
 }
@@ -58,5 +60,5 @@ build = {
       ["wbem.options"] = "lua/wbem/options.lua",
       ["wbem.provider"] = "lua/wbem/provider.lua",
    },
-   copy_directories = { "examples" },
+   copy_directories = { "docs", "examples" },
 }

@@ -4,11 +4,11 @@ local wbem = require "wbem"
 describe("WMI through the scripting objects", function()
   local svc
 
-  setup(function()
+  lazy_setup(function()
     svc = wbem.connect{ namespace = "root\\cimv2" }
   end)
 
-  teardown(function()
+  lazy_teardown(function()
     wbem.close(svc)
   end)
 
@@ -21,7 +21,7 @@ describe("WMI through the scripting objects", function()
     return found
   end
 
-  it("connects to root\\cimv2 and returns an SWbemServices", function()
+  it("connects to root\\cimv2 and returns an SWbemServices #smoke", function()
     assert.is_true(wbem.is_object(svc))
     assert.matches("^wbem%.object: SWbemServices", tostring(svc))
     local settings = wbem.settings(svc)
@@ -30,7 +30,7 @@ describe("WMI through the scripting objects", function()
     assert.are.equal("WbemScripting.SWbemLocator", settings.locator)
   end)
 
-  it("reads Win32_OperatingSystem's Caption, Version and BuildNumber", function()
+  it("reads Win32_OperatingSystem's Caption, Version and BuildNumber #smoke", function()
     local os = only("SELECT * FROM Win32_OperatingSystem")
     assert.is_truthy(os)
     assert.are.equal("string", type(os.Caption))

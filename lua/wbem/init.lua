@@ -21,6 +21,7 @@ local provider = require "wbem.provider"
 
 local M = {}
 
+M._VERSION = "0.1.0"          -- the release (rockspec/lua-wbem-0.1.0-1.rockspec, CHANGELOG.md)
 M.core = core
 M.out = core.out              -- marks an out parameter: obj:M(a, wbem.out) returns result, out value
 M.hresults = core.hresults    -- name -> unsigned HRESULT, e.g. wbem.hresults.WBEM_E_NOT_FOUND
