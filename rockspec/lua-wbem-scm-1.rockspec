@@ -55,6 +55,7 @@ build = {
       ["wbem"] = "lua/wbem/init.lua",
       ["wbem.async"] = "lua/wbem/async.lua",
       ["wbem.deadlines"] = "lua/wbem/deadlines.lua",
+      ["wbem.fallback"] = "lua/wbem/fallback.lua",
       ["wbem.flags"] = "lua/wbem/flags.lua",
       ["wbem.loop"] = "lua/wbem/loop.lua",
       ["wbem.options"] = "lua/wbem/options.lua",

@@ -132,6 +132,39 @@ describe("WMI through the scripting objects", function()
     assert.matches("must be a table of name = value", err)
   end)
 
+  it("calls WMI methods directly, with out parameters, on Wine too (where ExecMethod_ makes them) #smoke", function()
+    local cls <close> = svc:Get("Win32_Process")
+    local rc, pid = cls:Create("cmd.exe /c ping -n 2 127.0.0.1 >NUL", nil, nil, wbem.out)
+    assert.are.equal(0, rc)
+    assert.are.equal("integer", math.type(pid))
+    assert.is_true(pid > 0)
+    -- an instance, fetched by its key rather than taken from inside a query iteration
+    local p <close> = svc:Get(('Win32_Process.Handle="%d"'):format(pid))
+    local rv, user, domain = p:GetOwner(wbem.out, wbem.out)
+    assert.are.equal(0, rv)
+    assert.are.equal("string", type(user))
+    assert.is_true(#user > 0)
+    assert.are.equal("string", type(domain))
+    -- a sint32 parameter given an unsigned value, as HKEY_LOCAL_MACHINE is written
+    local def <close> = wbem.connect{ namespace = "root\\default" }
+    local reg <close> = def:Get("StdRegProv")
+    local r, name = reg:GetStringValue(0x80000002, "Software\\Microsoft\\Windows NT\\CurrentVersion",
+                                       "ProductName", wbem.out)
+    assert.are.equal(0, r)
+    assert.matches("Windows", name)
+  end)
+
+  it("says which argument a method made through ExecMethod_ has no parameter for #wine", function()
+    local cls <close> = svc:Get("Win32_Process")
+    local ok, err = pcall(cls.Create, cls, "cmd.exe /c exit", nil, 5)
+    assert.is_false(ok)
+    assert.matches("Win32_Process%.Create: argument #3 has no in%-parameter to go to %(in%-parameters "
+                   .. "here: CommandLine, CurrentDirectory%)", err)
+    ok, err = pcall(cls.Create, cls, "cmd.exe /c exit", wbem.out, wbem.out)
+    assert.is_false(ok)
+    assert.matches("argument #3 is wbem.out, but the method has 1 out%-parameter%(s%) here %(ProcessId%)", err)
+  end)
+
   it("tells WMI's properties from its methods by Methods_", function()
     local cls <close> = svc:Get("Win32_Process")
     assert.are.same({ "property", "wmi" }, { wbem.core.member(cls, "ProcessId") })
