@@ -57,7 +57,7 @@ prefix: $(PREFIX)
 # One Lua release's tree: Lua, the module, busted, the test host.
 tree: $(WIN)/bin/lua.exe $(CMOD)/wbem/core.dll lua-files testdeps host
 
-build: tree sim $(PREFIX) $(SIM)/.registered
+build: tree example-host sim $(PREFIX) $(SIM)/.registered
 
 demo: build
 	$(WINE) $(WIN)/bin/lua.exe $(DEMO)
@@ -184,6 +184,14 @@ host: $(WIN)/bin/wbemhost.exe
 $(WIN)/bin/wbemhost.exe: spec/host/host.c $(COMUTIL) $(WIN)/bin/lua54.dll
 	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -Isrc -o $@ spec/host/host.c src/comutil.c $(WIN)/bin/lua54.dll \
 	  -lole32 -loleaut32 -luuid
+
+# --- the example of a host that embeds Lua and pumps once a frame (examples/host) ------
+
+.PHONY: example-host
+example-host: $(WIN)/bin/example-host.exe
+
+$(WIN)/bin/example-host.exe: examples/host/host.c $(WIN)/bin/lua54.dll
+	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -o $@ $^ -luser32
 
 # --- the Wine prefix -------------------------------------------------------------------
 

@@ -70,6 +70,7 @@ suite "busted #smoke (the DLL LuaRocks built)" env WBEM_MODULE_FROM="$rock" \
   LUA_PATH_5_4="$rock\\share\\lua\\5.4\\?.lua;$rock\\share\\lua\\5.4\\?\\init.lua;$w\\share\\lua\\5.4\\?.lua;$w\\share\\lua\\5.4\\?\\init.lua;.\\?.lua;.\\?\\init.lua" \
   LUA_CPATH_5_4="$rock\\lib\\lua\\5.4\\?.dll;$w\\lib\\lua\\5.4\\?.dll" \
   wine "$win/bin/lua.exe" "${busted[@]}" --tags=smoke spec
+suite "examples (README.md's first, examples/)" bash tools/examples.sh "$win/bin/lua.exe" "$win/bin/example-host.exe"
 if [ -f build/sim/simclient.exe ]; then
   suite "simulator (raw C client)" wine build/sim/simclient.exe
 fi
