@@ -59,16 +59,18 @@ codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 trixie=/etc/apt/sources.list.d/lua-wbem-trixie-src.sources
 if [ "$codename" != trixie ] && [ ! -f "$trixie" ]; then
   # the URI of this release's main archive: a deb entry for its codename itself
-  uri=$( { awk -v rel="$codename" '
+  deb822=() lists=()
+  for f in /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && deb822+=("$f"); done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$f" ] && lists+=("$f"); done
+  uri=$( { [ ${#deb822[@]} -eq 0 ] || awk -v rel="$codename" '
              FNR == 1 || /^[ \t]*$/ { if (deb && suite && uri != "") print uri; deb = suite = 0; uri = "" }
              /^Types:/   { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
              /^URIs:/    { uri = $2 }
              /^Suites:/  { for (i = 2; i <= NF; i++) if ($i == rel) suite = 1 }
-             END         { if (deb && suite && uri != "") print uri }' \
-             /etc/apt/sources.list.d/*.sources 2>/dev/null
-           awk -v rel="$codename" '$1 == "deb" { i = 2; if ($i ~ /^\[/) while ($i !~ /\]$/) i++;
-                                               if ($i ~ /^\[/ || $i ~ /\]$/) i++; if ($(i + 1) == rel) print $i }' \
-             /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null; } | head -n 1)
+             END         { if (deb && suite && uri != "") print uri }' "${deb822[@]}"
+           [ ${#lists[@]} -eq 0 ] || awk -v rel="$codename" '$1 == "deb" { i = 2; if ($i ~ /^\[/) while ($i !~ /\]$/) i++;
+                                               if ($i ~ /^\[/ || $i ~ /\]$/) i++; if ($(i + 1) == rel) print $i }' "${lists[@]}"
+         } | head -n 1 || true)
   uri=${uri:-http://deb.debian.org/debian}
   echo "bootstrap: adding a deb-src entry for Debian 13 (trixie) from $uri"
   printf '%s\n' 'Types: deb-src' "URIs: $uri" 'Suites: trixie' 'Components: main' \
