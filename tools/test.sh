@@ -68,7 +68,7 @@ suite "busted, WBEM_TARGET=real (the spec files Wine's WMI serves)" \
 suite "luarocks (cross, mingw-w64)" env LUA_TREE="$win" LUA_INC="${LUA_INC:-build/src/lua-5.4.7/src}" \
   bash tools/rocks.sh
 rock=$(winpath build/rocks/release) w=$(winpath "$win")
-suite "busted #smoke (the DLL LuaRocks built)" env WBEM_MODULE_FROM="$rock" \
+suite "busted #smoke (the DLL LuaRocks built)" env WBEM_MODULE_FROM="$rock" WBEM_LUA_RELEASE="${trees[0]##*:}" \
   LUA_PATH_5_4="$rock\\share\\lua\\5.4\\?.lua;$rock\\share\\lua\\5.4\\?\\init.lua;$w\\share\\lua\\5.4\\?.lua;$w\\share\\lua\\5.4\\?\\init.lua;.\\?.lua;.\\?\\init.lua" \
   LUA_CPATH_5_4="$rock\\lib\\lua\\5.4\\?.dll;$w\\lib\\lua\\5.4\\?.dll" \
   wine "$win/bin/lua.exe" "${busted[@]}" --tags=smoke spec
