@@ -1,19 +1,33 @@
 # lua-wbem: cross-build with mingw-w64, run and test under Wine.
 #
 #   make            build everything and run the demo
-#   make test       run every suite under Wine; ends with "N passed, N failed"
+#   make test       run every suite under Wine; ends with "N passed, N failed, N skipped"
 #   make run SCRIPT=path.lua ARGS="..."   run any Lua script with the module on its path
 #   make bench      benchmarks (ratios against the raw C client)
+#   make dist       the release archives and the source rock (build/dist)
+#   make LUA=5.4.4  the same with Lua 5.4.4 (default 5.4.7); make test tests on both
 #
-# Everything lands in build/: the fetched sources (build/src), a Windows Lua tree
-# (build/win: bin/lua.exe, lib/lua/5.4, share/lua/5.4), the simulator (build/sim) and
-# the Wine prefix (build/prefix).
+# Everything lands in build/: the fetched sources (build/src), a Windows Lua tree for
+# each Lua release (build/win for 5.4.7, build/win-5.4.4: bin/lua.exe, lib/lua/5.4,
+# share/lua/5.4), the simulator (build/sim), the rocks LuaRocks built (build/rocks), the
+# release files (build/dist), the workflow linter (build/node) and the Wine prefix
+# (build/prefix).
 
 BUILD  := build
 SRCS   := $(BUILD)/src
-WIN    := $(BUILD)/win
 SIM    := $(BUILD)/sim
 LUAV   := 5.4
+
+# The Lua releases built from Debian's lua5.4 sources (tools/bootstrap.sh fetches both):
+# the first is the default, whose tree is build/win; another's is build/win-<release>.
+LUAS   := 5.4.7 5.4.4
+LUA    ?= $(firstword $(LUAS))
+ifeq ($(filter $(LUA),$(LUAS)),)
+$(error LUA=$(LUA): the releases this Makefile builds are $(LUAS))
+endif
+tree_of = $(BUILD)/win$(if $(filter $(1),$(firstword $(LUAS))),,-$(1))
+WIN    := $(call tree_of,$(LUA))
+LUASRC := $(SRCS)/lua-$(LUA)
 CMOD   := $(WIN)/lib/lua/$(LUAV)
 LMOD   := $(WIN)/share/lua/$(LUAV)
 STAMP  := $(BUILD)/.bootstrap
@@ -22,7 +36,7 @@ CC      := x86_64-w64-mingw32-gcc
 STRIP   := x86_64-w64-mingw32-strip
 CFLAGS  := -O2 -g0
 WERROR  := -std=gnu11 -Wall -Wextra -Werror
-LUAINC  := -I$(SRCS)/lua/src
+LUAINC  := -I$(LUASRC)/src
 
 # One Wine set-up for every target: a project-local 64-bit prefix, no debugger (so a
 # crash exits non-zero instead of printing a backtrace and exiting 0), no Mono/Gecko
@@ -36,18 +50,24 @@ PREFIX := $(WINEPREFIX)/.lua-wbem-ready
 
 DEMO   ?= examples/puts.lua
 
-.PHONY: all build demo test run bench clean distclean lint prefix
+.PHONY: all build tree demo test run bench clean distclean lint prefix dist
 all: demo
 prefix: $(PREFIX)
 
-build: $(WIN)/bin/lua.exe $(CMOD)/wbem/core.dll lua-files testdeps sim host $(PREFIX) $(SIM)/.registered
+# One Lua release's tree: Lua, the module, busted, the test host.
+tree: $(WIN)/bin/lua.exe $(CMOD)/wbem/core.dll lua-files testdeps host
+
+build: tree example-host sim $(PREFIX) $(SIM)/.registered
 
 demo: build
 	$(WINE) $(WIN)/bin/lua.exe $(DEMO)
 	@wineserver -w
 
+# Every suite on this release's tree, and the busted suite on each other release's.
+OTHER_LUAS := $(filter-out $(LUA),$(LUAS))
 test: build
-	@bash tools/test.sh
+	@for v in $(OTHER_LUAS); do $(MAKE) --no-print-directory LUA=$$v tree || exit 1; done
+	@LUA_INC=$(LUASRC)/src bash tools/test.sh $(foreach v,$(LUA) $(OTHER_LUAS),$(call tree_of,$(v)):$(v))
 
 run: build
 	@test -n "$(SCRIPT)" || { echo 'usage: make run SCRIPT=path.lua ARGS="..."' >&2; exit 2; }
@@ -60,11 +80,14 @@ $(BUILD)/bench/benchutil.dll: bench/benchutil.c $(WIN)/bin/lua54.dll
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $^ -lpsapi
 
-lint:
+lint: $(STAMP)
 	@bash tools/lint.sh
 
+dist: $(STAMP)
+	@bash tools/dist.sh
+
 clean:
-	rm -rf $(WIN) $(SIM) $(BUILD)/obj
+	rm -rf $(foreach v,$(LUAS),$(call tree_of,$(v))) $(SIM) $(BUILD)/obj $(BUILD)/rocks $(BUILD)/dist
 
 distclean:
 	-wineserver -k 2>/dev/null
@@ -80,10 +103,10 @@ $(STAMP): tools/bootstrap.sh
 
 $(WIN)/bin/lua54.dll: $(STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -shared -DLUA_BUILD_AS_DLL -o $@ $(filter-out %/lua.c %/luac.c,$(wildcard $(SRCS)/lua/src/*.c))
+	$(CC) $(CFLAGS) -shared -DLUA_BUILD_AS_DLL -o $@ $(filter-out %/lua.c %/luac.c,$(wildcard $(LUASRC)/src/*.c))
 
 $(WIN)/bin/lua.exe: $(WIN)/bin/lua54.dll
-	$(CC) $(CFLAGS) -DLUA_BUILD_AS_DLL -o $@ $(SRCS)/lua/src/lua.c $<
+	$(CC) $(CFLAGS) -DLUA_BUILD_AS_DLL -o $@ $(LUASRC)/src/lua.c $<
 
 # --- busted and its helpers, for that Lua --------------------------------------------
 
@@ -115,10 +138,12 @@ testdeps: $(LMOD)/.busted $(CMOD)/lfs.dll $(CMOD)/term/core.dll $(CMOD)/system/c
 
 MOD_SRC := $(wildcard src/*.c)
 MOD_HDR := $(wildcard src/*.h)
+# the rockspec's libraries: no uuid or wbemuuid (src/guids.c defines what they would)
+MOD_LIBS := -lkernel32 -luser32 -lole32 -loleaut32
 
 $(CMOD)/wbem/core.dll: $(MOD_SRC) $(MOD_HDR) $(WIN)/bin/lua54.dll
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $(MOD_SRC) $(WIN)/bin/lua54.dll -lole32 -loleaut32 -luuid
+	$(CC) $(CFLAGS) $(WERROR) -shared $(LUAINC) -o $@ $(MOD_SRC) $(WIN)/bin/lua54.dll $(MOD_LIBS)
 
 LUA_SRC := $(wildcard lua/wbem/*.lua)
 LUA_OUT := $(patsubst lua/%,$(LMOD)/%,$(LUA_SRC))
@@ -159,6 +184,14 @@ host: $(WIN)/bin/wbemhost.exe
 $(WIN)/bin/wbemhost.exe: spec/host/host.c $(COMUTIL) $(WIN)/bin/lua54.dll
 	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -Isrc -o $@ spec/host/host.c src/comutil.c $(WIN)/bin/lua54.dll \
 	  -lole32 -loleaut32 -luuid
+
+# --- the example of a host that embeds Lua and pumps once a frame (examples/host) ------
+
+.PHONY: example-host
+example-host: $(WIN)/bin/example-host.exe
+
+$(WIN)/bin/example-host.exe: examples/host/host.c $(WIN)/bin/lua54.dll
+	$(CC) $(CFLAGS) $(WERROR) $(LUAINC) -o $@ $^ -luser32
 
 # --- the Wine prefix -------------------------------------------------------------------
 

@@ -9,19 +9,14 @@
 --   lua examples/puts.lua [--sim] [count]
 local wbem = require "wbem"
 
-local use_sim, count = false, 5
-for _, a in ipairs(arg) do
-  if a == "--sim" then use_sim = true else count = math.tointeger(tonumber(a)) or count end
-end
-if not use_sim and not pcall(function() wbem.create("WbemScripting.SWbemSink"):close() end) then
-  print("This WMI has no SWbemSink (Wine's has none): using the simulator.")
-  use_sim = true
-end
+local count = 5
+for _, a in ipairs(arg) do count = math.tointeger(tonumber(a)) or count end
+local here = debug.getinfo(1, "S").source:match("^@(.-)[^/\\]*$")
+local use_sim, options = dofile(here .. "target.lua")(arg)
 
-local options = { namespace = "root\\default" }
+options.namespace = "root\\default"
 local control    -- the simulator's knobs
 if use_sim then
-  options.locator, options.sink = "WbemSim.SWbemLocator", "WbemSim.SWbemSink"
   control = wbem.create("WbemSim.Control")
   control.ProgressSteps = 4      -- each put reports progress this many times on the way
 end

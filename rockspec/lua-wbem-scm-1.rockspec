@@ -2,9 +2,12 @@ rockspec_format = "3.0"
 package = "lua-wbem"
 version = "scm-1"
 
+-- The project has no public repository yet (README.md, "Installing on Windows"): the
+-- source is the archive of a clone that `make dist` writes beside this rockspec
+-- (build/dist). From a clone, `luarocks make rockspec/lua-wbem-scm-1.rockspec` needs none.
 source = {
-   url = "git+https://github.com/lua-wbem/lua-wbem.git",
-   branch = "main",
+   url = "lua-wbem-scm.tar.gz",
+   dir = "lua-wbem-scm",
 }
 
 description = {
@@ -16,7 +19,6 @@ structured WMI errors. SWbemSink events are pumped into the Lua state through a 
 loop that never blocks a host, and asynchronous WMI calls such as PutAsync_ run as
 coroutines.
 ]],
-   homepage = "https://github.com/lua-wbem/lua-wbem",
    license = "MIT",
    labels = { "windows", "wmi", "wbem", "com" },
 }
@@ -37,6 +39,7 @@ build = {
             "src/dispatch.c",
             "src/enum.c",
             "src/errors.c",
+            "src/guids.c",
             "src/job.c",
             "src/member.c",
             "src/module.c",
@@ -46,17 +49,20 @@ build = {
             "src/variant.c",
             "src/worker.c",
          },
-         -- wbemuuid: the WbemScripting IIDs for MSVC (MinGW builds define them with initguid.h)
-         libraries = { "ole32", "oleaut32", "uuid", "wbemuuid" },
+         -- Every DLL the module imports, but lua54 and the C runtime (tools/rocks.sh checks
+         -- it). No uuid or wbemuuid: they exist only in the Windows SDK, where LuaRocks
+         -- does not look for them; the module defines the GUIDs it uses (src/guids.c).
+         libraries = { "kernel32", "user32", "ole32", "oleaut32" },
       },
       ["wbem"] = "lua/wbem/init.lua",
       ["wbem.async"] = "lua/wbem/async.lua",
       ["wbem.deadlines"] = "lua/wbem/deadlines.lua",
+      ["wbem.fallback"] = "lua/wbem/fallback.lua",
       ["wbem.flags"] = "lua/wbem/flags.lua",
       ["wbem.loop"] = "lua/wbem/loop.lua",
       ["wbem.options"] = "lua/wbem/options.lua",
       ["wbem.provider"] = "lua/wbem/provider.lua",
       ["wbem.worker"] = "lua/wbem/worker.lua",
    },
-   copy_directories = { "examples" },
+   copy_directories = { "docs", "examples" },
 }

@@ -28,7 +28,7 @@ before_each(function() control, svc = simfix.setup() end)
 after_each(function() simfix.teardown(control, svc) end)
 
 describe("put_async", function()
-  it("outside a coroutine still dispatches other operations' events meanwhile", function()
+  it("outside a coroutine still dispatches other operations' events meanwhile #sim", function()
     control.LatencyMs = 50
     local other_done = false
     wbem.spawn(function()
@@ -42,7 +42,7 @@ describe("put_async", function()
     assert.is_true(other_done)
   end)
 
-  it("raises the structured error with the SWbemLastError details", function()
+  it("raises the structured error with the SWbemLastError details #sim", function()
     local item <close> = simfix.item(svc, "c")
     control:FailNext(WBEM_E_FAILED, 1)
     local err = raises(function() item:put_async{} end)
@@ -55,13 +55,13 @@ describe("put_async", function()
     assert.matches("WBEM_E_FAILED", tostring(err))
   end)
 
-  it("passes the context table as an SWbemNamedValueSet the provider receives", function()
+  it("passes the context table as an SWbemNamedValueSet the provider receives #sim", function()
     local item <close> = simfix.item(svc, "ctx")
     local p <close> = item:put_async{ context = { Zeta = "last", Alpha = 1 } }
     assert.equal("Alpha=1;Zeta=last", control.LastContext)
   end)
 
-  it("hands the async_context Lua value to on_progress", function()
+  it("hands the async_context Lua value to on_progress #sim", function()
     control.ProgressSteps = 2
     local marker = { "any Lua value" }
     local seen = {}
@@ -73,7 +73,7 @@ describe("put_async", function()
     assert.equal(marker, seen[2])
   end)
 
-  it("turns SendStatus on by itself when on_progress is given", function()
+  it("turns SendStatus on by itself when on_progress is given #sim #smoke", function()
     control.ProgressSteps = 3
     local calls = {}
     local item <close> = simfix.item(svc, "prog")
@@ -86,7 +86,7 @@ describe("put_async", function()
     end
   end)
 
-  it("times out: cancels through the sink and raises an error that says so", function()
+  it("times out: cancels through the sink and raises an error that says so #sim", function()
     control.Hang = true
     local item <close> = simfix.item(svc, "slow")
     local t0 = core.clock()
@@ -97,7 +97,7 @@ describe("put_async", function()
     assert.matches("timed out", tostring(err))
   end)
 
-  it("delivers an error raised by on_progress to the waiting caller and cancels", function()
+  it("delivers an error raised by on_progress to the waiting caller and cancels #sim", function()
     control.ProgressSteps = 3
     control.LatencyMs = 20
     local item <close> = simfix.item(svc, "boom")
@@ -108,7 +108,7 @@ describe("put_async", function()
     assert.matches("traceback", err)
   end)
 
-  it("a context it cannot build fails clearly and leaves nothing behind", function()
+  it("a context it cannot build fails clearly and leaves nothing behind #sim", function()
     local item <close> = simfix.item(svc, "badctx")
     local baseline = simfix.live(control)
     assert.matches("context names must be strings",
@@ -210,7 +210,7 @@ describe("the flags of the reference page, through put_async", function()
 end)
 
 describe("a sink with Lua handlers, through the raw PutAsync_", function()
-  it("receives OnProgress x steps, OnObjectPut, OnCompleted, in that order, with the async context", function()
+  it("receives OnProgress x steps, OnObjectPut, OnCompleted, in that order, with the async context #sim #smoke", function()
     control.ProgressSteps = 2
     local events, done = {}, false
     local sink <close> = svc:sink{
@@ -245,7 +245,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     end
   end)
 
-  it("gets no OnProgress without SendStatus", function()
+  it("gets no OnProgress without SendStatus #sim", function()
     control.ProgressSteps = 3
     local progress, done = 0, false
     local sink <close> = svc:sink{
@@ -258,7 +258,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     assert.equal(0, progress)
   end)
 
-  it("passes the context named value set to the provider", function()
+  it("passes the context named value set to the provider #sim", function()
     local done = false
     local sink <close> = svc:sink{ on_completed = function() done = true end }
     local ctx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
@@ -285,7 +285,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     assert.is_string(result.desc)
   end)
 
-  it("cancel() completes every pending call with WBEM_E_CALL_CANCELLED", function()
+  it("cancel() completes every pending call with WBEM_E_CALL_CANCELLED #sim", function()
     control.Hang = true
     local completed = {}
     local sink <close> = svc:sink{ on_completed = function(hresult)
@@ -302,7 +302,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     assert.same({ WBEM_E_CALL_CANCELLED, WBEM_E_CALL_CANCELLED }, completed)
   end)
 
-  it("close() with calls pending cancels them and hears nothing more", function()
+  it("close() with calls pending cancels them and hears nothing more #sim", function()
     local baseline = simfix.live(control)     -- the connection
     control.Hang = true
     local heard = 0
@@ -319,7 +319,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     assert.equal(0, heard)
   end)
 
-  it("a sink dropped with calls pending is collected, cancelling them", function()
+  it("a sink dropped with calls pending is collected, cancelling them #sim", function()
     local baseline = simfix.live(control)
     control.Hang = true
     do
@@ -365,7 +365,7 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
   end)
 
   it("refuses an objWbemSink that is not the provider's sink, at once and with no events", function()
-    local nvs <close> = wbem.create("WbemSim.SWbemNamedValueSet")
+    local nvs <close> = wbem.create(simfix.progid("SWbemNamedValueSet"))
     local item <close> = simfix.item(svc, "notasink")
     local err = raises(function() item:PutAsync_(nvs) end)
     assert.equal(WBEM_E_INVALID_PARAMETER, err.hresult)
@@ -441,7 +441,7 @@ describe("the flags of the reference page, through the raw PutAsync_ and Lua han
     assert.equal(0, core.queued())
   end)
 
-  it("ReturnImmediately, UseAmendedQualifiers and SendStatus are accepted; SendStatus adds OnProgress", function()
+  it("ReturnImmediately, UseAmendedQualifiers and SendStatus are accepted; SendStatus adds OnProgress #sim", function()
     control.ProgressSteps = 2
     local item <close> = simfix.item(svc, "r4")
     local hr, seen = raw_put(item, wbem.flags.ReturnImmediately)
@@ -465,7 +465,7 @@ describe("the flags of the reference page, through the raw PutAsync_ and Lua han
   end)
 end)
 
-describe("delivery", function()
+describe("delivery #sim", function()
   it("marshal: an STA that does not pump receives nothing until it pumps", function()
     control.Delivery = "marshal"
     local done = false
@@ -501,7 +501,7 @@ describe("delivery", function()
 end)
 
 describe("many operations and their lifetime", function()
-  it("1,000 operations in flight from one Lua state", function()
+  it("1,000 operations in flight from one Lua state #sim", function()
     local done, peak = 0, 0
     control.LatencyMs = 20
     for i = 1, 1000 do
@@ -520,7 +520,7 @@ describe("many operations and their lifetime", function()
     assert.equal(1000, n)
   end)
 
-  it("an operation whose references are all dropped still completes", function()
+  it("an operation whose references are all dropped still completes #sim", function()
     control.LatencyMs = 50
     local finished = false
     wbem.spawn(function()
@@ -532,7 +532,7 @@ describe("many operations and their lifetime", function()
     pump_until(function() return finished end)
   end)
 
-  it("a host-style loop that only calls pump(0) completes everything", function()
+  it("a host-style loop that only calls pump(0) completes everything #sim", function()
     control.LatencyMs = 10
     local done = 0
     for i = 1, 10 do

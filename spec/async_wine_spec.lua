@@ -9,7 +9,7 @@ local function raises(fn)
   return err
 end
 
-describe("async calls on Wine's real WMI", function()
+describe("async calls on Wine's real WMI #wine", function()
   it("a sink of an unregistered class is a clear error naming the class", function()
     local svc <close> = wbem.connect{}
     local err = raises(function() svc:sink{ on_completed = print } end)

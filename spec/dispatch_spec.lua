@@ -13,7 +13,7 @@ describe("a bridged object", function()
     wbem.close(dict)
   end)
 
-  it("reads and writes properties", function()
+  it("reads and writes properties #smoke", function()
     assert.are.equal(0, dict.Count)
     assert.are.equal(0, dict.CompareMode)
     dict.CompareMode = 1            -- text comparison: keys become case-insensitive
@@ -23,7 +23,7 @@ describe("a bridged object", function()
     assert.are.equal(1, dict.Count)
   end)
 
-  it("calls methods with arguments, as obj:M(...) and as obj.M(obj, ...)", function()
+  it("calls methods with arguments, as obj:M(...) and as obj.M(obj, ...) #smoke", function()
     dict:Add("a", 1)
     dict.Add(dict, "b", 2)
     assert.are.equal(2, dict.Count)
@@ -166,7 +166,7 @@ describe("a bridged object", function()
     assert.is_false(ok)
   end)
 
-  it("iterates a collection with wbem.each, also with break", function()
+  it("iterates a collection with wbem.each, also with break #smoke", function()
     for _, k in ipairs{ "a", "b", "c" } do dict:Add(k, k:upper()) end
     local keys = {}
     for k in wbem.each(dict) do keys[#keys + 1] = k end
@@ -209,7 +209,7 @@ describe("releasing a bridged object", function()
     assert.is_false(wbem.core.is_open(dict))
   end)
 
-  it("closes with obj:close(), leaving COM's own Close to obj:Close()", function()
+  it("closes with obj:close(), leaving COM's own Close to obj:Close() #wine", function()
     local dict = wbem.create("Scripting.Dictionary")
     dict:close()
     dict:close()
@@ -300,10 +300,10 @@ describe("creating and binding objects", function()
   end)
 end)
 
-describe("out parameters and objects without type information (Wine's VBScript)", function()
+describe("out parameters and objects without type information (Wine's VBScript) #wine", function()
   local sc, vb
 
-  setup(function()
+  lazy_setup(function()
     sc = wbem.create("MSScriptControl.ScriptControl")
     sc.Language = "VBScript"
     sc:AddCode([[
@@ -325,7 +325,7 @@ Function NewCounter() : Set NewCounter = New Counter : End Function
     vb = sc.CodeObject
   end)
 
-  teardown(function()
+  lazy_teardown(function()
     wbem.close(vb)
     wbem.close(sc)
   end)
@@ -366,12 +366,12 @@ end)
 
 -- VBScript runs Class_Terminate when the last reference to an instance goes:
 -- a counter of live instances shows every reference we take is given back.
-describe("references to COM objects", function()
+describe("references to COM objects #wine", function()
   local sc, vb
 
   local function alive() return sc:Eval("Alive") end
 
-  setup(function()
+  lazy_setup(function()
     sc = wbem.create("MSScriptControl.ScriptControl")
     sc.Language = "VBScript"
     sc:AddCode([[
@@ -387,7 +387,7 @@ Function Keep(o) : Keep = IsObject(o) : End Function
     vb = sc.CodeObject
   end)
 
-  teardown(function()
+  lazy_teardown(function()
     wbem.close(vb)
     wbem.close(sc)
   end)
@@ -456,7 +456,7 @@ end)
 
 -- What a type says about a name is shared by every object of that type (member.c), and
 -- what WMI says is asked of each object: neither may make one object's answer another's.
-describe("what is known about a name, shared between objects", function()
+describe("what is known about a name, shared between objects #sim", function()
   local simfix = require "spec.support.simfix"
   local control, svc
 

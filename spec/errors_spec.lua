@@ -3,7 +3,7 @@ local core = require "wbem.core"
 local simfix = require "spec.support.simfix"
 
 describe("error objects", function()
-  it("are tables with the unsigned HRESULT, its name and a message", function()
+  it("are tables with the unsigned HRESULT, its name and a message #smoke", function()
     local e = wbem.error{ hresult = 0x80041002, operation = "get Foo" }
     assert.is_true(wbem.is_error(e))
     assert.are.equal("table", type(e))
@@ -92,7 +92,7 @@ describe("error objects", function()
 end)
 
 -- What an OnCompleted that failed reports: the HRESULT and WMI's error object, read in C.
-describe("core.completion_error", function()
+describe("core.completion_error #sim", function()
   local WBEM_E_FAILED, WBEM_E_ALREADY_EXISTS = 0x80041001, 0x80041019
   local control, svc
 
@@ -212,7 +212,7 @@ describe("core.pump's timeout", function()
 
   -- A wait without a bound: an event must end it. A hidden window posts itself nothing,
   -- so the test queues a completion first and checks that the pump returns with it.
-  it("waits without a bound for +inf and anything from 0xFFFFFFFF ms up", function()
+  it("waits without a bound for +inf and anything from 0xFFFFFFFF ms up #sim", function()
     local control = simfix.control()
     control:Reset()
     local svc = simfix.connect()

@@ -36,7 +36,7 @@ describe("numbers", function()
     assert.matches("wbem%.pump: timeout must be a number", raises(wbem.pump, true))
   end)
 
-  it("pump takes fractions, and huge timeouts as no bound", function()
+  it("pump takes fractions, and huge timeouts as no bound #sim", function()
     local t0 = core.clock()
     assert.equal(0, wbem.pump(2.5))
     assert.is_true(core.clock() - t0 >= 2)
@@ -56,7 +56,7 @@ describe("numbers", function()
     end
   end)
 
-  it("a NaN timeout is refused before anything starts", function()
+  it("a NaN timeout is refused before anything starts #sim", function()
     local item <close> = simfix.item(svc, "nan")
     local baseline = control.LiveObjects
     local err = raises(function() item:put_async{ timeout = NAN } end)
@@ -71,7 +71,7 @@ describe("numbers", function()
     assert.is_true(core.clock() - t0 >= 30)
   end)
 
-  it("a huge timeout waits without a bound: the write is reported as done", function()
+  it("a huge timeout waits without a bound: the write is reported as done #sim", function()
     control.LatencyMs = 20
     for i, huge in ipairs{ math.huge, math.maxinteger, 1e300, 2^63 } do
       local item <close> = simfix.item(svc, "long" .. i, i)
@@ -88,7 +88,7 @@ describe("numbers", function()
     assert.equal(0, wbem.pump(0))
   end)
 
-  it("timeout 0 expires at the first pump step that does not find the result", function()
+  it("timeout 0 expires at the first pump step that does not find the result #sim", function()
     control.Hang = true
     local item <close> = simfix.item(svc, "zero")
     local err = raises(function() item:put_async{ timeout = 0 } end)
@@ -129,7 +129,7 @@ describe("numbers", function()
                    raises(connect, { authentication = -1 }))
   end)
 
-  it("wbem.timeout() gives the milliseconds to the nearest deadline, as an integer", function()
+  it("wbem.timeout() gives the milliseconds to the nearest deadline, as an integer #sim", function()
     assert.is_nil(wbem.timeout())
     control.Hang = true
     local errs = {}
@@ -161,7 +161,7 @@ describe("numbers", function()
   end)
 end)
 
-describe("deadlines changed while they expire", function()
+describe("deadlines changed while they expire #sim", function()
   for _, delivery in ipairs{ "marshal", "direct" } do
     it("tasks that catch a timeout and retry with another timeout (" .. delivery .. ")", function()
       control.Delivery = delivery
@@ -227,7 +227,7 @@ describe("deadlines changed while they expire", function()
   end)
 end)
 
-describe("the result and the deadline: which wins", function()
+describe("the result and the deadline: which wins #sim", function()
   for _, delivery in ipairs{ "marshal", "direct" } do
     it("a result that arrived before the pump looked wins over a passed deadline (" ..
        delivery .. ")", function()
@@ -265,7 +265,7 @@ describe("raised values", function()
     return ok, err
   end
 
-  it("on_progress raising false or nil is a failure that says so, not success", function()
+  it("on_progress raising false or nil is a failure that says so, not success #sim", function()
     for _, v in ipairs{ false, true } do
       local ok, err = progress_raising(v)
       assert.is_false(ok)
@@ -280,7 +280,7 @@ describe("raised values", function()
     assert.is_false(stored("raise"))
   end)
 
-  it("on_progress raising a table, userdata or number: the caller gets it", function()
+  it("on_progress raising a table, userdata or number: the caller gets it #sim", function()
     local t = { reason = "mine" }
     local ok, err = progress_raising(t)
     assert.is_false(ok)
@@ -311,7 +311,7 @@ describe("raised values", function()
     assert.matches("a task raised nil", raises(wbem.run, function() error() end))
   end)
 
-  it("a task that fails when the pump resumes it fails the pump, its <close> run", function()
+  it("a task that fails when the pump resumes it fails the pump, its <close> run #sim", function()
     control.LatencyMs = 10
     local closed = false
     wbem.spawn(function()
@@ -342,7 +342,7 @@ describe("raised values", function()
   end)
 end)
 
-describe("release without the garbage collector", function()
+describe("release without the garbage collector #sim", function()
   it("a put with a context table and an async context leaves nothing behind", function()
     control.ProgressSteps = 1
     local item <close> = simfix.item(svc, "ctx")
@@ -461,7 +461,7 @@ describe("misuse names the function and the argument", function()
     assert.matches("obj:put_async: the object is closed", raises(function() item:put_async{} end))
   end)
 
-  it("a sink of a class that does not exist fails clearly, with nothing pending", function()
+  it("a sink of a class that does not exist fails clearly, with nothing pending #wine", function()
     local err = raises(wbem.sink, { class = "NoSuch.SWbemSink" })
     assert.matches("create the sink NoSuch%.SWbemSink", tostring(err))
     -- the real class is the default; Wine has none registered
@@ -471,7 +471,7 @@ describe("misuse names the function and the argument", function()
 end)
 
 describe("coroutines that are not tasks", function()
-  it("a coroutine.wrap generator gets its own values: the call pumps instead of yielding", function()
+  it("a coroutine.wrap generator gets its own values: the call pumps instead of yielding #sim", function()
     control.LatencyMs = 5
     local gen = coroutine.wrap(function()
       for i = 1, 3 do
@@ -490,7 +490,7 @@ describe("coroutines that are not tasks", function()
     assert.same({ "1=" .. path_of("gen1"), "2=" .. path_of("gen2"), "3=" .. path_of("gen3") }, got)
   end)
 
-  it("a generator inside a task, and other tasks progress while it pumps", function()
+  it("a generator inside a task, and other tasks progress while it pumps #sim", function()
     control.LatencyMs = 20
     local other, got = false, {}
     wbem.spawn(function()
@@ -510,7 +510,7 @@ describe("coroutines that are not tasks", function()
     assert.same({ path_of("inner") }, got)
   end)
 
-  it("a coroutine a user resumes gets the result without yielding to the user", function()
+  it("a coroutine a user resumes gets the result without yielding to the user #sim", function()
     control.LatencyMs = 5
     local co = coroutine.create(function()
       local item <close> = simfix.item(svc, "userco")
@@ -533,7 +533,7 @@ describe("coroutines that are not tasks", function()
     assert.is_true(closed)
   end)
 
-  it("a parked task resumed by hand goes back to waiting", function()
+  it("a parked task resumed by hand goes back to waiting #sim", function()
     control.LatencyMs = 30
     local path
     local task = wbem.spawn(function()

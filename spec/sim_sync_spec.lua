@@ -179,7 +179,7 @@ local function item_path(name) return ('LuaSpec_Item.Name="%s"'):format(name) en
 
 --------------------------------------------------------------------------------------
 
-describe("SWbemLocator.ConnectServer", function()
+describe("SWbemLocator.ConnectServer #sim", function()
   it("namespaces: root, root\\cimv2 and root\\default exist; any other is WBEM_E_INVALID_NAMESPACE", function()
     for _, ns in ipairs{ "root", "root\\cimv2", "root\\default" } do
       local s <close> = simfix.connect(ns)
@@ -192,7 +192,7 @@ describe("SWbemLocator.ConnectServer", function()
   end)
 end)
 
-describe("SWbemServices.Get", function()
+describe("SWbemServices.Get #sim", function()
   it("Get of a class returns the class with its properties and qualifiers", function()
     local class <close> = cim:Get("Sim_Base")
     local path <close> = class.Path_
@@ -264,7 +264,7 @@ describe("SWbemServices.Get", function()
   end)
 end)
 
-describe("the seeded schema", function()
+describe("the seeded schema #sim", function()
   it("Sim_AllTypes: integers as Lua integers, 64-bit values as strings, reals, booleans, strings", function()
     local o <close> = cim:Get('Sim_AllTypes.Name="one"')
     local ints = { S8 = -8, U8 = 8, S16 = -16, U16 = 16, S32 = -32, U32 = 32, Char = 65 }
@@ -316,7 +316,7 @@ describe("the seeded schema", function()
   end)
 end)
 
-describe("object paths (SWbemObjectPath)", function()
+describe("object paths (SWbemObjectPath) #sim", function()
   it("an instance's Path_: Path, RelPath, Class, Namespace, Server, IsClass", function()
     local o <close> = cim:Get('Sim_AllTypes.Name="one"')
     local p <close> = o.Path_
@@ -361,7 +361,7 @@ describe("object paths (SWbemObjectPath)", function()
   end)
 end)
 
-describe("Put_ of instances: the flags of the reference page", function()
+describe("Put_ of instances: the flags of the reference page #sim", function()
   before_each(item_class)
 
   it("CreateOrUpdate creates the instance, then overwrites it (RP)", function()
@@ -491,7 +491,7 @@ describe("Put_ of instances: the flags of the reference page", function()
   end)
 end)
 
-describe("Put_ of classes", function()
+describe("Put_ of classes #sim", function()
   it("CreateOnly on an existing class is WBEM_E_ALREADY_EXISTS; UpdateOnly on a missing one WBEM_E_NOT_FOUND (RP)", function()
     local again <close> = new_class(cim, "Sim_Base", nil, { { "Id", CIM_STRING, key = true } })
     raises("WBEM_E_ALREADY_EXISTS", function() put(again, F.CreateOnly) end)
@@ -667,7 +667,7 @@ describe("Put_ of classes", function()
   end)
 end)
 
-describe("Delete and Delete_", function()
+describe("Delete and Delete_ #sim", function()
   it("Delete(path) deletes an instance; a second time is WBEM_E_NOT_FOUND", function()
     cim:Delete('Sim_Base.Id="b1"')
     assert.is_false(exists(cim, 'Sim_Base.Id="b1"'))
@@ -700,7 +700,7 @@ describe("Delete and Delete_", function()
   end)
 end)
 
-describe("InstancesOf and ExecQuery", function()
+describe("InstancesOf and ExecQuery #sim", function()
   it("InstancesOf is deep by default, wbemQueryFlagShallow gives the class alone", function()
     local set <close> = cim:InstancesOf("Sim_Base")
     assert.same({ "b1", "d1" }, names_of(set))
@@ -742,7 +742,7 @@ describe("InstancesOf and ExecQuery", function()
   end)
 end)
 
-describe("errors carry SWbemLastError's details", function()
+describe("errors carry SWbemLastError's details #sim", function()
   -- README, Errors: Operation ("PutInstance", "PutClass", "GetObject", "DeleteInstance",
   -- "DeleteClass", "CreateInstanceEnum", "ExecQuery", ...), ProviderName "WbemSim",
   -- Description, ParameterInfo (the path or class concerned). The bridge puts them in

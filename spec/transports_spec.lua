@@ -13,12 +13,14 @@ local WBEM_E_ALREADY_EXISTS    = 0x80041019
 
 local path_of, raises = simfix.path_of, simfix.raises
 
-for _, mode in ipairs{ "sink", "worker" } do
-  describe(mode .. " transport:", function()
-    local control, svc
+-- Every spec writes a class of its own first; the transport is the describe block's.
+local mode, control, svc
+before_each(function() control, svc = simfix.setup(mode) end)
+after_each(function() simfix.teardown(control, svc) end)
 
-    before_each(function() control, svc = simfix.setup(mode) end)
-    after_each(function() simfix.teardown(control, svc) end)
+for _, m in ipairs{ "sink", "worker" } do
+  describe(m .. " transport:", function()
+    setup(function() mode = m end)
 
     -- The knobs of the calls this transport makes: asynchronous ones for the sink,
     -- synchronous ones for the worker.
@@ -29,7 +31,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       if mode == "sink" then control.Hang = true else control.SyncHang = true end
     end
 
-    it("put_async yields in a task and resumes with the SWbemObjectPath", function()
+    it("put_async yields in a task and resumes with the SWbemObjectPath #smoke", function()
       local order = {}
       local task = wbem.spawn(function()
         local item <close> = simfix.item(svc, "a", 5)
@@ -47,7 +49,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(5, stored.Size)
     end)
 
-    it("put_async outside a task pumps until done", function()
+    it("put_async outside a task pumps until done #smoke", function()
       local item <close> = simfix.item(svc, "b", 7)
       local path <close> = item:put_async{}
       assert.equal(path_of("b"), path.RelPath)
@@ -78,7 +80,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(9, stored.Size)
     end)
 
-    it("passes a context table to the provider as a named value set", function()
+    it("passes a context table to the provider as a named value set #sim", function()
       local item <close> = simfix.item(svc, "ctx")
       local p <close> = item:put_async{ context = { Who = "spec", N = 3 } }
       local text = control.LastContext
@@ -86,7 +88,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.matches("N=3", text)
     end)
 
-    it("takes an SWbemNamedValueSet object as context, and leaves it to its owner", function()
+    it("takes an SWbemNamedValueSet object as context, and leaves it to its owner #sim", function()
       local ctx <close> = wbem.create("WbemSim.SWbemNamedValueSet")
       ctx:Add("Owner", "caller")
       local item <close> = simfix.item(svc, "ownctx")
@@ -142,7 +144,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(1, n)
     end)
 
-    it("leaving a query_async loop early stops the query and releases what came", function()
+    it("leaving a query_async loop early stops the query and releases what came #sim", function()
       for i = 1, 50 do
         local item <close> = simfix.item(svc, "e" .. i, i)
         local p <close> = item:put_async{}
@@ -159,7 +161,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(before, after)
     end)
 
-    it("times out: raises an error with timeout = true, at its deadline", function()
+    it("times out: raises an error with timeout = true, at its deadline #sim", function()
       local item <close> = simfix.item(svc, "slow")
       hang()
       local t0 = wbem.clock()
@@ -172,7 +174,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(0, wbem.pending())
     end)
 
-    it("a task that timed out goes on; the late result is released when it comes", function()
+    it("a task that timed out goes on; the late result is released when it comes #sim", function()
       local item <close> = simfix.item(svc, "late")
       hang()
       local err
@@ -192,7 +194,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       -- and the teardown finds every simulator object released
     end)
 
-    it("100 operations in flight from one state, each its own task", function()
+    it("100 operations in flight from one state, each its own task #sim", function()
       latency(20)
       local done = 0
       for i = 1, 100 do
@@ -209,7 +211,7 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(100, set.Count)
     end)
 
-    it("while a call is in flight, pump(0) returns at once and other tasks go on", function()
+    it("while a call is in flight, pump(0) returns at once and other tasks go on #sim", function()
       latency(300)
       local finished = false
       wbem.spawn(function()

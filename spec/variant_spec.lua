@@ -278,10 +278,10 @@ end)
 -- Wine's VBScript engine (through MSScriptControl.ScriptControl) is a second
 -- automation implementation nobody here wrote: its functions hand back VARIANT
 -- types the dictionary never produces, and VarType() tells what we sent it.
-describe("VARIANT conversion against Wine's VBScript engine", function()
+describe("VARIANT conversion against Wine's VBScript engine #wine", function()
   local sc, vb
 
-  setup(function()
+  lazy_setup(function()
     sc = wbem.create("MSScriptControl.ScriptControl")
     sc.Language = "VBScript"
     sc:AddCode([[
@@ -310,7 +310,7 @@ End Function
     vb = sc.CodeObject
   end)
 
-  teardown(function()
+  lazy_teardown(function()
     wbem.close(vb)
     wbem.close(sc)
   end)

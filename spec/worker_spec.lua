@@ -12,7 +12,7 @@ local WBEM_E_TIMED_OUT = 0x80041069
 local targets = {
   { name = "Wine's real WMI", opts = {}, class = "Win32_Process",
     wql = "SELECT * FROM Win32_Process" },
-  { name = "the simulator", opts = simfix.options, class = "Sim_Base",
+  { name = "the simulator #sim", opts = simfix.options, class = "Sim_Base",
     wql = "SELECT * FROM Sim_Base" },
 }
 
@@ -32,7 +32,7 @@ local function count(set)
 end
 
 for _, t in ipairs(targets) do
-  describe("worker calls on " .. t.name .. ":", function()
+  describe("worker calls on " .. t.name, function()
     local svc
     before_each(function() svc = connect(t, { async = "worker", timeout = 10000 }) end)
     after_each(function()
@@ -144,7 +144,7 @@ describe("worker calls on Wine's real WMI", function()
     assert.equal(0, wbem.pending())
   end)
 
-  it("takes wbem.out for out parameters, as a direct call does", function()
+  it("takes wbem.out for out parameters, as a direct call does #wine", function()
     -- a VBScript object made on a worker (it lives off the Lua thread)
     local loop, worker = require "wbem.loop", require "wbem.worker"
     local sc <close> = loop.await(worker.start("create", 5000, core.job_create,
@@ -163,7 +163,7 @@ End Function]])
   end)
 end)
 
-describe("worker calls on the simulator", function()
+describe("worker calls on the simulator #sim", function()
   local control, svc
   before_each(function() control, svc = simfix.setup("worker") end)
   after_each(function()

@@ -17,7 +17,8 @@
 ** result followed by the values of those slots, in order:
 **   local rv, pid = cls:Create("cmd.exe /c exit", nil, nil, wbem.out)
 ** (Wine 8's SWbemObject answers DISPATCH_METHOD on WMI's own methods with
-** E_NOTIMPL; there ExecMethod_ works, which wbem.exec wraps.)
+** E_NOTIMPL; there ExecMethod_ works, which wbem.exec wraps. Such a call is made
+** again by the fallback that core.fallback sets: lua/wbem/fallback.lua.)
 **
 ** User values of the userdata: 1 = settings table (the options of the
 ** connection this object came from), 2 = the member cache.
@@ -33,6 +34,7 @@
 #define WBEM_ARGS   "wbem.args"     /* VARIANT buffer of one call, cleared by __gc if a call raises */
 #define EXT_KEY     "wbem.extensions"
 #define OUT_KEY     "wbem.out"
+#define FALLBACK_KEY "wbem.fallback"  /* function(obj, name, ...) for WMI methods answered E_NOTIMPL */
 
 typedef wbem_object object;
 typedef wbem_member member;
@@ -244,6 +246,18 @@ static int invoke(lua_State *L, int obj, const member *m, WORD flags, int first,
   dp.rgdispidNamedArgs = (flags & PUTFLAGS) ? &named : NULL;
   dp.cNamedArgs = (flags & PUTFLAGS) ? 1 : 0;
   hr = wbem_disp_invoke(o->ref.disp, m->id, flags, &dp, (flags & PUTFLAGS) ? NULL : result, &ei, &argerr);
+  if (hr == E_NOTIMPL && m->source == WBEM_SRC_WMI && m->kind == WBEM_KIND_METHOD && first > 0 &&
+      lua_getfield(L, LUA_REGISTRYINDEX, FALLBACK_KEY) == LUA_TFUNCTION) {
+    /* the same call through the fallback, with the arguments as they were given */
+    args_clear(a);
+    wbem_excepinfo_clear(&ei);
+    top = lua_gettop(L) - 1;
+    lua_pushvalue(L, obj);
+    lua_pushstring(L, name);
+    for (i = 0; i < given; i++) lua_pushvalue(L, first + i);
+    lua_call(L, given + 2, LUA_MULTRET);
+    return lua_gettop(L) - top;
+  }
   if (FAILED(hr)) {
     char buf[96];
     const char *text = wbem_failure_text(L, hr, m, flags, given, nargs, argerr, name, buf);
@@ -441,6 +455,15 @@ static int l_is_object(lua_State *L) {
   return 1;
 }
 
+/* core.fallback(fn): fn(obj, name, ...) answers a call of a WMI method that the object
+** refuses with E_NOTIMPL (see invoke). */
+static int l_fallback(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, FALLBACK_KEY);
+  return 0;
+}
+
 /* core.is_open(obj) */
 static int l_is_open(lua_State *L) {
   object *o = (object *)luaL_checkudata(L, 1, WBEM_OBJECT);
@@ -466,6 +489,7 @@ static const luaL_Reg funcs[] = {
   {"close", obj_close},
   {"is_object", l_is_object},
   {"is_open", l_is_open},
+  {"fallback", l_fallback},
   {NULL, NULL}
 };
 

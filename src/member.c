@@ -22,7 +22,6 @@
 */
 #include "wbem.h"
 
-#include <initguid.h>
 #include <wbemdisp.h>
 #include <dispex.h>
 #include <string.h>

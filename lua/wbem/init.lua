@@ -19,9 +19,11 @@ local loop = require "wbem.loop"
 local options = require "wbem.options"
 local provider = require "wbem.provider"
 local worker = require "wbem.worker"
+local fallback = require "wbem.fallback"
 
 local M = {}
 
+M._VERSION = "0.1.0"          -- the release (rockspec/lua-wbem-0.1.0-1.rockspec, CHANGELOG.md)
 M.core = core
 M.out = core.out              -- marks an out parameter: obj:M(a, wbem.out) returns result, out value
 M.hresults = core.hresults    -- name -> unsigned HRESULT, e.g. wbem.hresults.WBEM_E_NOT_FOUND
@@ -139,8 +141,8 @@ end
 --- Runs a WMI method with named in-parameters, the way VBScript's ExecMethod_
 -- does: wbem.exec(obj, "Create", { CommandLine = "notepad.exe" }) returns the
 -- out-parameters object (out.ReturnValue, out.ProcessId, ...). obj is a class or
--- an instance (SWbemObject). Works where calling obj:Create(...) directly does
--- not (Wine 8 answers DISPATCH_METHOD on WMI's methods with E_NOTIMPL).
+-- an instance (SWbemObject). A direct call, obj:Create(...), that the object answers
+-- with E_NOTIMPL (Wine 8 does, for every WMI method) comes here too (wbem.fallback).
 function M.exec(obj, method, params)
   if not core.is_object(obj) then
     error("wbem.exec: expects a bridged SWbemObject, got a " .. type(obj), 2)
@@ -198,5 +200,11 @@ function M.create(progid)
   if prefix then settings = provider.for_prefix(prefix) end
   return core.create(progid, settings)
 end
+
+-- A direct call of a WMI method that the object answers with E_NOTIMPL is made again
+-- through ExecMethod_ (wbem.fallback), so that scripts need not choose.
+core.fallback(function(obj, method, ...)
+  return fallback.call(M.exec, M.connect, obj, method, ...)
+end)
 
 return M

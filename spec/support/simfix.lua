@@ -1,13 +1,25 @@
--- simfix: fixtures for specs that run against the WMI simulator (spec/sim).
+-- simfix: fixtures for the specs of the write and asynchronous side: against the WMI
+-- simulator (spec/sim), or with WBEM_TARGET=real against the real WbemScripting.*
+-- classes (spec/support/target.lua), in a class of their own that setup creates in
+-- root\default and teardown deletes.
 local wbem = require "wbem"
+local target = require "spec.support.target"
 
 local M = {}
 
-M.options = { locator = "WbemSim.SWbemLocator", sink = "WbemSim.SWbemSink" }
+M.real = target.real
 
--- A connection to the simulator (root\default unless told otherwise), whose
--- asynchronous calls use the transport async ("sink" unless told otherwise), made off
--- the Lua thread within timeout ms when one is given.
+-- The connection options of the target's provider.
+M.options = M.real and {} or { locator = "WbemSim.SWbemLocator", sink = "WbemSim.SWbemSink" }
+
+-- "SWbemNamedValueSet" -> the target provider's progid of that class.
+function M.progid(class)
+  return (M.real and "WbemScripting." or "WbemSim.") .. class
+end
+
+-- A connection to the target (root\default unless told otherwise), whose asynchronous
+-- calls use the transport async ("sink" unless told otherwise), made off the Lua thread
+-- within timeout ms when one is given.
 function M.connect(namespace, async, timeout)
   return wbem.connect{ locator = M.options.locator, sink = M.options.sink,
                        namespace = namespace or "root\\default", async = async,
@@ -15,6 +27,7 @@ function M.connect(namespace, async, timeout)
 end
 
 function M.control()
+  if M.real then error("simfix.control: the simulator's Control needs WBEM_TARGET=sim (tag the spec #sim)", 2) end
   return wbem.create("WbemSim.Control")
 end
 
@@ -97,20 +110,34 @@ function M.spin(ms)
   while wbem.clock() < t do end
 end
 
--- What every asynchronous spec starts from: a reset simulator, a connection (whose
--- calls use the transport async, default "sink"), the item class. Returns control, svc.
+-- Deletes the specs' class (its subclasses and instances go with it), if it is there.
+local function drop_class(svc)
+  local ok, err = pcall(svc.Delete, svc, "LuaSpec_Item")
+  if not ok and not (wbem.is_error(err) and err.name == "WBEM_E_NOT_FOUND") then error(err, 0) end
+end
+
+-- What every asynchronous spec starts from: a reset simulator (none with
+-- WBEM_TARGET=real), a connection (whose calls use the transport async, default
+-- "sink"), the item class. Returns control, svc.
 function M.setup(async)
-  local control = M.control()
-  control:Reset()
+  local control = not M.real and M.control() or nil
+  if control then control:Reset() end
   local svc = M.connect(nil, async)
+  if M.real then drop_class(svc) end      -- what an interrupted run left
   M.item_class(svc)
   return control, svc
 end
 
--- And what each must leave: nothing pending, no deadline, every simulator object released.
+-- And what each must leave: nothing pending, no deadline, every simulator object
+-- released (with WBEM_TARGET=real: the class deleted again).
 function M.teardown(control, svc)
   assert(wbem.pending() == 0, "operations still pending: " .. wbem.pending())
   assert(wbem.timeout() == nil, "a deadline is still set")
+  if not control then
+    drop_class(svc)
+    svc:close()
+    return
+  end
   svc:close()
   control.Hang = false
   control.SyncHang = false
