@@ -241,6 +241,20 @@ describe("worker calls on the simulator #sim", function()
     assert.equal(0, wbem.workers().threads)
   end)
 
+  it("a query's timeout bounds the whole loop", function()
+    control.SyncHang = true
+    local t0 = wbem.clock()
+    local err = raises(function()
+      for o in svc:query_async("SELECT * FROM LuaSpec_Item", { timeout = 60 }) do o:close() end
+    end)
+    assert.is_true(err.timeout)
+    assert.is_true(wbem.clock() - t0 >= 60)
+    assert.equal("ExecQuery SELECT * FROM LuaSpec_Item", err.operation)
+    control.SyncHang = false
+    local deadline = wbem.clock() + 3000
+    while wbem.workers().busy > 0 and wbem.clock() < deadline do wbem.pump(10) end
+  end)
+
   it("a query stops fetching while its objects wait unread (backpressure)", function()
     for i = 1, 100 do
       local item <close> = simfix.item(svc, "bp" .. i, i)

@@ -147,8 +147,13 @@ HRESULT wbem_job_submit(wbem_job *job) {
   pool_enter();
   pool_push(job);
   if (pool.threads == 0) {   /* not one thread could be started: nothing would run it */
-    pool.head = pool.tail = NULL;
-    pool.queued = 0;
+    wbem_job **p = &pool.head, *prev = NULL;
+    while (*p && *p != job) prev = *p, p = &(*p)->next;
+    if (*p) {
+      *p = job->next;
+      if (pool.tail == job) pool.tail = prev;
+      pool.queued--;
+    }
     hr = HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_MEMORY);
   }
   LeaveCriticalSection(&pool.lock);
