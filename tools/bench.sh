@@ -16,10 +16,10 @@ pin() { if [ "$cpu" = none ]; then "$@"; else taskset -c "$cpu" "$@"; fi; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 figures() { tr -d '\r' | grep -E '^[a-z0-9_]+ [-0-9.]+$'; }
-only=${BENCH_ONLY:-}     # "worker": the worker transport's rows alone
+only=${BENCH_ONLY:-}     # "worker" or "fleet": those rows alone
 wineserver -k 2>/dev/null || true
 wineserver -w
-[ "$only" = worker ] || for r in $(seq "$rounds"); do
+[ -n "$only" ] || for r in $(seq "$rounds"); do
   echo "round $r/$rounds: raw C client (build/sim/simclient.exe --bench), CPU $cpu ..."
   pin wine build/sim/simclient.exe --bench | figures > "$dir/c.$r"
   wineserver -w
@@ -29,7 +29,7 @@ wineserver -w
 done
 wineserver -w
 
-[ "$only" = worker ] || awk -v rounds="$rounds" '
+[ -n "$only" ] || awk -v rounds="$rounds" '
   function median(list,    n, a, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -68,6 +68,7 @@ wineserver -w
 
 # The worker transport beside the sink transport: both sides run in one process
 # (bench/worker.lua), so each ratio is of figures measured side by side.
+if [ -z "$only" ] || [ "$only" = worker ]; then
 for r in $(seq "$rounds"); do
   echo "round $r/$rounds: worker transport (bench/worker.lua), CPU $cpu ..."
   pin wine build/win/bin/lua.exe bench/worker.lua | figures > "$dir/w.$r"
@@ -94,3 +95,23 @@ awk -v rounds="$rounds" '
     ratio("read_sim_worker_vs_plain", "read_sim_worker_us", "read_sim_plain_us", "")
     ratio("read_wine_worker_vs_plain", "read_wine_worker_us", "read_wine_plain_us", "")
   }' "$dir"/w.*
+fi
+
+# Fleets over simulated hosts (bench/fleet.lua), one run: each row beside the ideal
+# schedule of the same mix, which the script computes and prints too.
+if [ "$only" = "" ] || [ "$only" = fleet ]; then
+  echo "fleet (bench/fleet.lua), CPU $cpu ..."
+  pin wine build/win/bin/lua.exe bench/fleet.lua | tee "$dir/f.1" | grep '^#' || true
+  wineserver -w
+  awk '
+    { v[$1] = $2; if ($1 ~ /_wall_ms$/) order[++n] = $1 }
+    END {
+      printf "\nfleets: one run\n"
+      printf "%-28s %12s %12s %8s   %-8s %s\n", "run", "wall ms", "ideal ms", "ratio", "target", "bytes per host in flight"
+      for (i = 1; i <= n; i++) {
+        k = order[i]; base = k; sub(/_wall_ms$/, "", base)
+        printf "%-28s %12.1f %12.1f %8.2f   %-8s %.0f\n", base, v[k], v[base "_ideal_ms"],
+               v[k] / v[base "_ideal_ms"], base ~ /_c64$/ ? "<= 1.2" : "", v[base "_bytes_per_host_in_flight"]
+      }
+    }' <(figures < "$dir/f.1")
+fi

@@ -20,6 +20,8 @@ local options = require "wbem.options"
 local provider = require "wbem.provider"
 local worker = require "wbem.worker"
 local fallback = require "wbem.fallback"
+local connection = require "wbem.connection"
+local fleet = require "wbem.fleet"
 
 local M = {}
 
@@ -40,12 +42,17 @@ M.workers = worker.workers    -- the worker pool's figures; wbem.workers{max=, i
 M.flags = flags               -- every wbemChangeFlag*/wbemFlag*/... value by its WMI name
 M.sink = async.sink           -- wbem.sink{ on_completed = f, ..., class = progid }
 
+M.connect = connection.connect  -- wbem.connect{ server=, namespace=, ..., timeout=, async= }
+M.fleet = fleet.fleet         -- wbem.fleet(hosts, fn, opts) -> a record per host, in order
+M.fleet_each = fleet.each     -- for record in wbem.fleet_each(hosts, fn, opts): as they finish
+
 -- Tasks and the pump (wbem.loop)
 M.spawn = loop.spawn          -- spawn(fn, ...) -> coroutine: a task, running until its first wait
 M.run = loop.run              -- run([fn, ...]): spawns fn, pumps until nothing is pending
 M.pump = loop.pump            -- pump([timeout_ms]) -> dispatched, quit
 M.pending = loop.pending      -- how many operations a caller waits for
 M.timeout = loop.timeout      -- ms until the nearest deadline, or nil
+M.sleep = loop.sleep          -- sleep(ms): a task yields meanwhile, anything else pumps
 M.clock = core.clock          -- milliseconds, monotonic (a float)
 M.wait_handle = core.wait_handle  -- a HANDLE signalled while events wait, for host loops
 
@@ -53,89 +60,6 @@ M.wait_handle = core.wait_handle  -- a HANDLE signalled while events wait, for h
 -- name and message are derived from hresult when not given.
 function M.error(fields)
   return core.error(fields)
-end
-
--- WbemImpersonationLevelEnum and WbemAuthenticationLevelEnum, by the names the
--- winmgmts: moniker uses (case-insensitive here).
-local impersonation_levels = {
-  anonymous = 1, identify = 2, impersonate = 3, delegate = 4,
-}
-local authentication_levels = {
-  default = 0, none = 1, connect = 2, call = 3, pkt = 4, pktintegrity = 5, pktprivacy = 6,
-}
-
-local DEFAULT_LOCATOR = "WbemScripting.SWbemLocator"
-
-local check_connect = options.checker("wbem.connect", {
-  server = options.string, namespace = options.string, user = options.string,
-  password = options.secret, locale = options.string, authority = options.string,
-  impersonation = options.level(impersonation_levels, "impersonation"),
-  authentication = options.level(authentication_levels, "authentication"),
-  privileges = options.list(options.string, "privileges"), locator = options.string,
-  sink = options.string, named_value_set = options.string, last_error = options.string,
-  security_flags = options.flags, timeout = options.ms,
-  async = options.choice{ "sink", "worker" },
-})
-
--- Applies the security options through svc.Security_ (ISWbemSecurity).
-local function apply_security(svc, impersonation, authentication, privileges)
-  local security <close> = svc.Security_
-  if impersonation then security.ImpersonationLevel = impersonation end
-  if authentication then security.AuthenticationLevel = authentication end
-  if privileges then
-    local set <close> = security.Privileges
-    for _, name in ipairs(privileges) do
-      local enable = name:sub(1, 1) ~= "!"
-      local p <close> = set:AddAsString(enable and name or name:sub(2), enable)
-    end
-  end
-end
-
---- Connects to a WMI namespace and returns the SWbemServices object.
--- opts (all optional): server, namespace, user, password, locale, authority,
--- security_flags (ConnectServer's arguments); impersonation ("impersonate", ...
--- or a number), authentication ("pktprivacy", ... or a number), privileges (a
--- list of privilege names such as "SeDebugPrivilege"; "!Name" disables), applied
--- through the services object's Security_; locator (progid, default
--- "WbemScripting.SWbemLocator"); sink, named_value_set, last_error (progids,
--- defaults derived from the locator's prefix: "WbemScripting.SWbemSink", ...);
--- timeout (ms: the connection is made on a worker and raises an error with
--- timeout = true when it takes longer); async ("sink", the default, or "worker": the
--- transport of the *_async calls on this connection's objects; "worker" connects on a
--- worker too).
-function M.connect(opts)
-  opts = check_connect(opts)
-  local locator_id = opts.locator or DEFAULT_LOCATOR
-  local settings = provider.for_prefix(provider.prefix_of(locator_id), {
-    sink = opts.sink, named_value_set = opts.named_value_set, last_error = opts.last_error,
-  })
-  settings.locator = locator_id
-  settings.server = opts.server or "."
-  settings.namespace = opts.namespace or "root\\cimv2"
-  settings.async = opts.async
-
-  local svc
-  if opts.timeout ~= nil or opts.async == "worker" then
-    -- off the Lua thread: the connection then lives in the workers' apartment
-    svc = worker.connect(settings, opts.timeout, settings.server, settings.namespace,
-      opts.user or "", opts.password or "", opts.locale or "", opts.authority or "",
-      opts.security_flags or 0)
-  else
-    local locator <close> = core.create(locator_id, settings)
-    svc = locator:ConnectServer(settings.server, settings.namespace, opts.user or "",
-      opts.password or "", opts.locale or "", opts.authority or "", opts.security_flags or 0)
-  end
-  core.settings(svc, settings)
-  if opts.impersonation or opts.authentication or opts.privileges then
-    -- a failure here must not leave the connection open until the next collection
-    local ok, err = pcall(apply_security, svc, opts.impersonation, opts.authentication,
-                          opts.privileges)
-    if not ok then
-      core.close(svc)
-      error(err, 0)
-    end
-  end
-  return svc
 end
 
 --- Runs a WMI method with named in-parameters, the way VBScript's ExecMethod_

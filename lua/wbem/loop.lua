@@ -34,6 +34,7 @@ local M = {}
 
 local timers = deadlines.new()
 local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> true, for spawn's
+local waiting = setmetatable({}, { __mode = "k" }) -- task -> the operation it waits on
 local pending = 0                                   -- operations whose caller waits
 
 -- What a task yields while it waits: nothing else may come out of a task.
@@ -166,12 +167,19 @@ function M.deadline(op, ms, expire)
   timers:add(op)
 end
 
+--- Removes op's deadline, if it has one (settle does it for an operation).
+function M.undeadline(op)
+  if op.slot then timers:remove(op) end
+end
+
 --- Waits until op changes: a task yields (a pump step resumes it); any other caller pumps.
 function M.park(op)
   local co = running()
   if tasks[co] and isyieldable() then
     op.co = co
+    waiting[co] = op
     yield(PARKED)
+    waiting[co] = nil
     op.co = false
   else
     M.pump()
@@ -243,6 +251,28 @@ end
 
 function M.pending()
   return pending
+end
+
+--- interrupt(co, err): the task co stops waiting: the operation it waits on is abandoned
+-- (op.abandon: cancelled or left to its worker) and its wbem call raises err. Returns
+-- false when co waits on nothing.
+function M.interrupt(co, err)
+  local op = waiting[co]
+  if not op or op.done then return false end
+  if op.abandon then op.abandon(op, err) else M.settle(op, err) end
+  return true
+end
+
+local function wake_up(op) M.settle(op, nil) end
+
+--- sleep(ms): waits ms milliseconds (a task yields meanwhile; anything else pumps).
+function M.sleep(ms)
+  local ok, why = options.ms(ms)
+  if not ok then error("wbem.sleep: milliseconds " .. why, 2) end
+  local op = { done = false, co = false, err = false, result = false }
+  M.begin(op)
+  M.deadline(op, ms, wake_up)   -- math.huge: none, so only an interrupt ends it
+  M.await(op)
 end
 
 --- timeout() -> milliseconds until the nearest deadline (an integer, 0 when one is due),

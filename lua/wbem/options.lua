@@ -78,6 +78,18 @@ function M.context(v)
   return false, "must be a table of named values or an SWbemNamedValueSet, got " .. show(v)
 end
 
+-- An integer (a float with an integer value counts) from lo, up to hi when given.
+function M.integer(lo, hi)
+  local range = hi and ("in %d..%d"):format(lo, hi) or (">= %d"):format(lo)
+  return function(v)
+    local i = type(v) == "number" and tointeger(v)
+    if not i or i < lo or (hi and i > hi) then
+      return false, ("must be an integer %s, got %s"):format(range, show(v))
+    end
+    return true, i
+  end
+end
+
 -- One of the strings of list.
 function M.choice(list)
   local set, names = {}, {}

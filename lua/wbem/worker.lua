@@ -173,18 +173,8 @@ function M.call_async(obj, name, args, opts)
   return M.values(op)
 end
 
-local function count(limit)
-  return function(v)
-    local i = math.type(v) == "integer" and v or (type(v) == "number" and math.tointeger(v))
-    if not i or i < 1 or i > limit then
-      return false, ("must be an integer in 1..%d, got %s"):format(limit, show(v))
-    end
-    return true, i
-  end
-end
-
 local check_workers = options.checker("wbem.workers", {
-  max = count(256), idle_ms = count(0x7FFFFFFE),
+  max = options.integer(1, 256), idle_ms = options.integer(1, 0x7FFFFFFE),
 })
 
 --- workers([{ max = n, idle_ms = ms }]) -> the pool's figures: threads, idle, busy,
