@@ -272,6 +272,7 @@ extern const test_case suite_asyncops[];
 extern const test_case suite_control[];
 extern const test_case suite_scale[];
 extern const test_case suite_sync[];
+extern const test_case suite_hosts[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

@@ -4,6 +4,9 @@
 ** SyncHang); the asynchronous ones (GetAsync, DeleteAsync,
 ** InstancesOfAsync, ExecQueryAsync: the names of wbemdisp's type library, without the
 ** trailing underscore that SWbemObject's methods have) queue an operation on the worker.
+**
+** Control.Connections counts the services objects alive, of every server (ConnectServer
+** makes them and nothing else does), from their creation to their last Release.
 */
 #include <stdlib.h>
 #include "wbemsim.h"
@@ -14,6 +17,10 @@ typedef struct sim_services {
   IUnknown *ftm;
   WCHAR *ns;
 } sim_services;
+
+static LONG alive;
+
+LONG services_alive(void) { return InterlockedCompareExchange(&alive, 0, 0); }
 
 #define QUERY_FLAG_SHALLOW 0x1     /* wbemQueryFlagShallow */
 
@@ -49,6 +56,7 @@ static ULONG WINAPI services_Release(ISWbemServicesEx *iface)
     free(s->ns);
     if (s->ftm) IUnknown_Release(s->ftm);
     free(s);
+    InterlockedDecrement(&alive);
     sim_live_sub();
   }
   return ref;
@@ -284,6 +292,7 @@ HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out)
   }
   s->ISWbemServicesEx_iface.lpVtbl = &services_vtbl;
   s->ref = 1;
+  InterlockedIncrement(&alive);
   sim_live_add();
   *out = &s->ISWbemServicesEx_iface;
   return S_OK;
