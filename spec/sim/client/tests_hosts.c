@@ -1,8 +1,9 @@
 /* The simulator as many hosts (issue 11, fleets): Control.AddServer(name, behaviour,
  * latency_ms) with "ok", "unreachable", "denied", "hang" and "flaky", RemoveServer, each
  * server's own repository, connects to many servers from many MTA threads waiting their
- * latency together, Control.Connecting, PeakConnects and Connections. hosts.c has the
- * rules. */
+ * latency together, Control.Connecting, PeakConnects and Connections, and the Security_
+ * of a services object (SWbemSecurity, SWbemPrivilegeSet, SWbemPrivilege). hosts.c and
+ * security.c have the rules. */
 #include "client.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +379,167 @@ static void hang(void)
     team_end(t);
 }
 
+/* ---- Security_ ---- */
+static IDispatch *security_of(IDispatch *svc)
+{
+    HRESULT hr;
+    return disp_geto(svc, L"Security_", &hr);
+}
+
+static LONG level(IDispatch *svc, const WCHAR *name)
+{
+    LONG v = -1;
+    IDispatch *sec = security_of(svc);
+    if (sec) disp_get_long(sec, name, &v);
+    return v;
+}
+
+static void levels(void)
+{
+    HRESULT hr;
+    IDispatch *loc = keep(sim_create(L"WbemSim.SWbemLocator", &hr));
+    add_server(L"s1", L"ok", 0);
+    IDispatch *svc = connect_kept(loc, L"s1", &hr);
+    IDispatch *other = sim_connect(L"root\\cimv2", &hr);
+    IDispatch *sec = svc ? security_of(svc) : NULL;
+    if (!ok(sec != NULL, "security: a services object has Security_")) return;
+    check_long(level(svc, L"ImpersonationLevel"), 3, "security: ImpersonationLevel is 3 (Impersonate) by default");
+    check_long(level(svc, L"AuthenticationLevel"), 6, "security: AuthenticationLevel is 6 (PktPrivacy) by default");
+    check_hr(disp_put(sec, L"ImpersonationLevel", v_i4(4)), S_OK, "security: ImpersonationLevel = 4 (Delegate)");
+    check_hr(disp_put(sec, L"AuthenticationLevel", v_i4(5)), S_OK, "security: AuthenticationLevel = 5 (PktIntegrity)");
+    check_long(level(svc, L"ImpersonationLevel"), 4, "security: another read of Security_ sees ImpersonationLevel 4");
+    check_long(level(svc, L"AuthenticationLevel"), 5, "security: and AuthenticationLevel 5");
+    check_long(level(other, L"AuthenticationLevel"), 6, "security: another connection keeps its own settings");
+    check_hr(disp_put(sec, L"ImpersonationLevel", v_i4(5)), WBEM_E_INVALID_PARAMETER_,
+             "security: ImpersonationLevel 5 is refused (WBEM_E_INVALID_PARAMETER)");
+    check_hr(disp_put(sec, L"ImpersonationLevel", v_i4(0)), WBEM_E_INVALID_PARAMETER_,
+             "security: ImpersonationLevel 0 is refused");
+    check_hr(disp_put(sec, L"AuthenticationLevel", v_i4(7)), WBEM_E_INVALID_PARAMETER_,
+             "security: AuthenticationLevel 7 is refused");
+    check_hr(disp_put(sec, L"AuthenticationLevel", v_i4(-1)), WBEM_E_INVALID_PARAMETER_,
+             "security: AuthenticationLevel -1 is refused");
+    ok(level(svc, L"ImpersonationLevel") == 4 && level(svc, L"AuthenticationLevel") == 5,
+       "security: a refused value leaves the setting as it was");
+    check_hr(disp_put(sec, L"AuthenticationLevel", v_i4(0)), S_OK, "security: AuthenticationLevel 0 (Default) is taken");
+    disp_put(sec, L"ImpersonationLevel", v_i4(1));
+    check_long(level(svc, L"ImpersonationLevel"), 2, "security: Anonymous is silently upgraded to Identify");
+}
+
+static LONG privilege_count(IDispatch *set)
+{
+    LONG n = -1;
+    disp_get_long(set, L"Count", &n);
+    return n;
+}
+
+static BOOL privilege_is(IDispatch *set, LONG id, BOOL enabled)
+{
+    HRESULT hr;
+    BOOL on = !enabled;
+    IDispatch *p = disp_callo(set, L"Item", &hr, 1, v_i4(id));
+    return p && SUCCEEDED(disp_get_bool(p, L"IsEnabled", &on)) && on == enabled;
+}
+
+static void privileges(void)
+{
+    HRESULT hr;
+    BSTR name = NULL;
+    LONG id = 0;
+    BOOL on = FALSE;
+    IDispatch *svc = sim_connect(L"root\\cimv2", &hr);
+    IDispatch *sec = svc ? security_of(svc) : NULL;
+    IDispatch *set = sec ? disp_geto(sec, L"Privileges", &hr) : NULL;
+    if (!ok(set != NULL, "security: Security_.Privileges is an SWbemPrivilegeSet")) return;
+    check_long(privilege_count(set), 0, "security: the set is empty at first");
+    IDispatch *p = disp_callo(set, L"AddAsString", &hr, 2, v_str(L"SeDebugPrivilege"), v_bool(TRUE));
+    check_hr(hr, S_OK, "security: AddAsString(\"SeDebugPrivilege\", True)");
+    if (p) {
+        disp_get_long(p, L"Identifier", &id);
+        disp_get_bstr(p, L"Name", &name);
+        disp_get_bool(p, L"IsEnabled", &on);
+    }
+    ok(id == 19 && name && !wcscmp(name, L"SeDebugPrivilege") && on,
+       "security: it returns the SWbemPrivilege: Identifier 19 (wbemPrivilegeDebug), its Name, IsEnabled");
+    SysFreeString(name);
+    name = NULL;
+    VARIANT *display = vkeep();
+    ok(p && SUCCEEDED(disp_get(p, L"DisplayName", display)) && V_VT(display) == VT_BSTR,
+       "security: DisplayName reads");
+    disp_callo(set, L"Add", &hr, 2, v_i4(18), v_bool(FALSE));
+    check_hr(hr, S_OK, "security: Add(18 wbemPrivilegeShutdown, False)");
+    disp_callo(set, L"Add", &hr, 1, v_i4(16));
+    check_hr(hr, S_OK, "security: Add(16) without bIsEnabled");
+    ok(privilege_is(set, 16, TRUE), "security: bIsEnabled is True when omitted");
+    check_long(privilege_count(set), 3, "security: Count 3");
+    disp_callo(set, L"Add", &hr, 2, v_i4(19), v_bool(FALSE));
+    ok(privilege_count(set) == 3 && privilege_is(set, 19, FALSE),
+       "security: Add of a privilege in the set replaces it (Count stays 3)");
+    disp_callo(set, L"AddAsString", &hr, 2, v_str(L"seshutdownprivilege"), v_bool(TRUE));
+    ok(hr == S_OK && privilege_count(set) == 3 && privilege_is(set, 18, TRUE),
+       "security: AddAsString compares the string case-insensitively");
+    IDispatch *items[4];
+    int n = enum_objects(set, items, 4, &hr);
+    LONG ids[3] = { 0, 0, 0 };
+    for (int i = 0; i < n && i < 3; i++) disp_get_long(items[i], L"Identifier", &ids[i]);
+    ok(n == 3 && ids[0] == 19 && ids[1] == 18 && ids[2] == 16, "security: _NewEnum gives them in the order added");
+    if (p) disp_put(p, L"IsEnabled", v_bool(TRUE));
+    ok(privilege_is(set, 19, TRUE), "security: SWbemPrivilege.IsEnabled writes the set's entry");
+    IDispatch *set2 = disp_geto(security_of(svc), L"Privileges", &hr);
+    check_long(set2 ? privilege_count(set2) : -1, 3, "security: another read of Security_.Privileges sees them");
+
+    disp_callo(set, L"AddAsString", &hr, 1, v_str(L"SeNoSuchPrivilege"));
+    check_hr(hr, WBEM_E_FAILED_, "security: AddAsString of an unknown string is wbemErrFailed");
+    disp_callo(set, L"Add", &hr, 1, v_i4(28));
+    check_hr(hr, WBEM_E_FAILED_, "security: Add(28), outside WbemPrivilegeEnum, is wbemErrFailed");
+    disp_callo(set, L"Add", &hr, 1, v_i4(0));
+    check_hr(hr, WBEM_E_FAILED_, "security: Add(0) is wbemErrFailed");
+    disp_callo(set, L"Item", &hr, 1, v_i4(5));
+    check_hr(hr, WBEM_E_NOT_FOUND_, "security: Item of a privilege not in the set is wbemErrNotFound");
+    check_hr(disp_call(set, L"Remove", NULL, 1, v_i4(18)), S_OK, "security: Remove(18)");
+    check_long(privilege_count(set), 2, "security: Count 2 after Remove");
+    check_hr(disp_call(set, L"Remove", NULL, 1, v_i4(18)), WBEM_E_NOT_FOUND_,
+             "security: Remove of a privilege not in the set is wbemErrNotFound");
+    check_hr(disp_call(set, L"DeleteAll", NULL, 0), S_OK, "security: DeleteAll()");
+    check_long(privilege_count(set), 0, "security: Count 0 after DeleteAll");
+    on = FALSE;
+    if (p) disp_get_bool(p, L"IsEnabled", &on);
+    ok(on, "security: an SWbemPrivilege out of the set keeps its value");
+    LONG live = ctl_live(g_ctl);
+    ok(live > 0, "security: the SWbemSecurity, SWbemPrivilegeSet and SWbemPrivilege objects are in LiveObjects");
+}
+
+/* the settings are read and written from many threads at once */
+static void security_call(member *m)
+{
+    IDispatch *sec = m->obj ? security_of(m->obj) : NULL;
+    IDispatch *set = sec ? disp_geto(sec, L"Privileges", &m->hr) : NULL;
+    for (int k = 0; set && k < 50; k++) {
+        HRESULT hr;
+        disp_put(sec, L"AuthenticationLevel", v_i4(k % 7));
+        IDispatch *p = disp_callo(set, L"Add", &hr, 2, v_i4(1 + (m->i + k) % 27), v_bool(k & 1));
+        expect(m, p != NULL, "Add: 0x%08lX", (unsigned long)hr);
+        LONG n = privilege_count(set);
+        expect(m, n >= 1 && n <= 27, "Count %ld", (long)n);
+    }
+    expect(m, set != NULL, "Security_.Privileges: 0x%08lX", (unsigned long)m->hr);
+}
+
+static void concurrent(void)
+{
+    HRESULT hr;
+    IDispatch *svc = sim_connect(L"root\\cimv2", &hr);
+    if (!ok(svc != NULL, "security: a connection to share")) return;
+    team *t = team_new(8, NULL, security_call);
+    if (!t) return;
+    for (int i = 0; i < t->n; i++) t->m[i].obj = svc;     /* borrowed: the one free-threaded services object */
+    team_go(t);
+    if (ok(team_wait(t, 10000), "security: 8 MTA threads use one connection's Security_ at once"))
+        team_good(t, "security: every Add and Count held on every thread");
+    IDispatch *set = disp_geto(security_of(svc), L"Privileges", &hr);
+    check_long(set ? privilege_count(set) : -1, 27, "security: all 27 privileges ended up in the set once each");
+    team_end(t);
+}
+
 const test_case suite_hosts[] = {
     { "hosts: AddServer and RemoveServer arguments", arguments },
     { "hosts: each behaviour of ConnectServer", behaviours },
@@ -386,5 +548,8 @@ const test_case suite_hosts[] = {
     { "hosts: PeakConnects counts the connects in progress at once", peak },
     { "hosts: Connections counts the services objects alive", connections },
     { "hosts: a hung connect is released by Reset and RemoveServer", hang },
+    { "security: Security_ ImpersonationLevel and AuthenticationLevel", levels },
+    { "security: Security_.Privileges", privileges },
+    { "security: one connection's Security_ from many threads", concurrent },
     { NULL, NULL },
 };

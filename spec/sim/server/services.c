@@ -7,6 +7,8 @@
 **
 ** Control.Connections counts the services objects alive, of every server (ConnectServer
 ** makes them and nothing else does), from their creation to their last Release.
+** Security_ is the connection's SWbemSecurity (security.c): its settings belong to the
+** services object, so every read of Security_ sees what the last write left.
 */
 #include <stdlib.h>
 #include "wbemsim.h"
@@ -16,6 +18,7 @@ typedef struct sim_services {
   LONG ref;
   IUnknown *ftm;
   WCHAR *ns;
+  sim_security *security;
 } sim_services;
 
 static LONG alive;
@@ -54,6 +57,7 @@ static ULONG WINAPI services_Release(ISWbemServicesEx *iface)
   LONG ref = InterlockedDecrement(&s->ref);
   if (ref == 0) {
     free(s->ns);
+    security_release(s->security);
     if (s->ftm) IUnknown_Release(s->ftm);
     free(s);
     InterlockedDecrement(&alive);
@@ -249,9 +253,7 @@ static HRESULT WINAPI services_ExecMethodAsync(ISWbemServicesEx *iface, IDispatc
 
 static HRESULT WINAPI services_get_Security_(ISWbemServicesEx *iface, ISWbemSecurity **out)
 {
-  (void)iface;
-  *out = NULL;
-  return E_NOTIMPL;
+  return security_create(impl_from_ISWbemServicesEx(iface)->security, out);
 }
 
 /* SWbemServicesEx.Put/PutAsync are not in the type library Wine ships, so no script can
@@ -286,7 +288,8 @@ HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out)
 {
   sim_services *s = calloc(1, sizeof *s);
   *out = NULL;
-  if (!s || !(s->ns = sim_strdup(ns))) {
+  if (!s || !(s->ns = sim_strdup(ns)) || !(s->security = security_new())) {
+    if (s) free(s->ns);
     free(s);
     return E_OUTOFMEMORY;
   }

@@ -23,6 +23,7 @@
 **   locator.c   SWbemLocator
 **   hosts.c     the servers added with Control.AddServer (many simulated hosts)
 **   services.c  SWbemServices(Ex)
+**   security.c  SWbemSecurity, SWbemPrivilegeSet, SWbemPrivilege (a services' Security_)
 **   sink.c      SWbemSink with its ISWbemSinkEvents connection point
 **   mailbox.c   how events reach a single-threaded apartment
 **   worker.c    the worker thread that completes asynchronous operations
@@ -297,6 +298,14 @@ HRESULT hosts_connect(const WCHAR *server, WCHAR **name);
 ** such server (any more). Called with the repository lock held (repo.c), which is what
 ** keeps *out alive: hosts_remove and hosts_reset free a repository under that lock. */
 HRESULT hosts_repo(const WCHAR *name, size_t n, sim_repo **out);
+
+/* ---- security.c ---- */
+/* What a services object's Security_ reads and writes: shared (refcounted) by the
+** services object and every SWbemSecurity, SWbemPrivilegeSet, SWbemPrivilege made from it. */
+typedef struct sim_security sim_security;
+sim_security *security_new(void);             /* NULL: no memory */
+void    security_release(sim_security *s);
+HRESULT security_create(sim_security *s, ISWbemSecurity **out);
 
 /* ---- sink.c ---- */
 typedef struct sim_sink sim_sink;
