@@ -218,6 +218,47 @@ BOOL same_object(IUnknown *a, const VARIANT *v);   /* COM identity */
 HRESULT put_rule(int async, IDispatch *obj, LONG flags, BOOL at_once_ok);
 #define WAIT_MS 3000
 
+/* ---- team.c: a team of MTA threads; each sets up, waits for the start, makes its calls.
+ *      The checks that run on other threads record what they found in their member;
+ *      the TAP lines are all written on the main thread. ---- */
+#define MAX_TEAM 64               /* WaitForMultipleObjects' limit */
+typedef struct team team;
+typedef struct member {
+    team *t;
+    int i;
+    IDispatch *svc, *obj;          /* made in setup, in the thread's pool */
+    IStream *in;                   /* an interface marshaled to this thread, or NULL */
+    HRESULT hr;                    /* the call under test */
+    double elapsed, end;           /* its duration, and when the member was done (now_ms) */
+    int bad;                       /* checks on the thread that failed */
+    char note[200];                /* the first of them */
+    LONG status;                   /* the thread's SWbemLastError.StatusCode, when read */
+    WCHAR op[32];                  /* and its Operation */
+    int nids;                      /* semisync: the Ids this member enumerated */
+    WCHAR (*ids)[8];
+    const WCHAR *server;           /* hosts: the server this member connects to */
+} member;
+
+typedef void (*member_fn)(member *m);
+
+struct team {
+    int n;
+    member_fn setup, call;
+    HANDLE go, all_ready, all_done;
+    volatile LONG ready, done;
+    double start;                  /* when go was given */
+    HANDLE threads[MAX_TEAM];
+    member m[MAX_TEAM];
+};
+
+void   expect(member *m, int cond, const char *fmt, ...);   /* a check on the member's thread */
+team  *team_new(int n, member_fn setup, member_fn call);   /* NULL when they could not all start */
+void   team_go(team *t);
+BOOL   team_wait(team *t, DWORD timeout_ms);
+BOOL   team_end(team *t);          /* joins and frees; Reset releases threads still out */
+double team_wall(team *t);         /* from the start to the last member done */
+int    team_good(team *t, const char *what);   /* every member's own checks held */
+
 /* ---- suites ---- */
 extern const test_case suite_namespace[];
 extern const test_case suite_schema[];
@@ -231,6 +272,7 @@ extern const test_case suite_asyncops[];
 extern const test_case suite_control[];
 extern const test_case suite_scale[];
 extern const test_case suite_sync[];
+extern const test_case suite_hosts[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

@@ -14,8 +14,22 @@
 **                           0..10,000,000, anything else E_INVALIDARG
 **   SyncHang       get/put  synchronous round trips wait until it is cleared (False)
 **   SyncWaiting    get      synchronous calls waiting now (in SyncLatencyMs or SyncHang)
-**   Reset()                 cancels pending calls, async and synchronous, re-seeds the
-**                           repository, restores all of the above to their defaults
+**   AddServer(name, behaviour[, latency_ms])
+**                           ConnectServer to name then does what behaviour says: "ok",
+**                           "unreachable", "denied", "hang", "flaky" (hosts.c has the
+**                           rules); again for a name: replaces its behaviour. A local name,
+**                           an unknown behaviour, latency_ms outside 0..10,000,000 (0 when
+**                           omitted): E_INVALIDARG
+**   RemoveServer(name)      the added server and its repository go (WBEM_E_NOT_FOUND when
+**                           it was not added)
+**   Connecting     get      ConnectServer calls in progress now (locator.c), of any server
+**   PeakConnects   get      the most ConnectServer calls in progress at once since Reset
+**   Connections    get      SWbemServices objects alive now, of any server (services.c)
+**   Reset()                 cancels pending calls, async and synchronous (connects waiting
+**                           on an added server too), removes the added servers, re-seeds
+**                           the repository, restores all of the above to their defaults
+**                           (PeakConnects: after up to 1 s for the cancelled connects to
+**                           return, the calls still in progress: normally 0)
 **
 ** The synchronous round trips (sim_sync_wait) are the calls that real WMI answers in
 ** winmgmt, through DCOM for a remote connection, so that a caller waits for the server:
@@ -53,10 +67,11 @@
 
 enum {
   ID_LATENCY = 1, ID_DELIVERY, ID_STEPS, ID_FAILNEXT, ID_HANG, ID_LIVE, ID_LASTCONTEXT, ID_RESET,
-  ID_SYNC_LATENCY, ID_SYNC_HANG, ID_SYNC_WAITING, ID_LAST = ID_SYNC_WAITING
+  ID_SYNC_LATENCY, ID_SYNC_HANG, ID_SYNC_WAITING, ID_ADD_SERVER, ID_REMOVE_SERVER, ID_CONNECTING, ID_PEAK,
+  ID_CONNECTIONS, ID_LAST = ID_CONNECTIONS
 };
 
-#define MAX_LATENCY_MS 10000000
+
 
 static const sim_member members[] = {
   { L"LatencyMs", ID_LATENCY, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
@@ -76,6 +91,12 @@ static const sim_member members[] = {
   { L"SyncHang", ID_SYNC_HANG, INVOKE_PROPERTYGET, VT_BOOL, 0, { 0, 0 }, { NULL, NULL } },
   { L"SyncHang", ID_SYNC_HANG, INVOKE_PROPERTYPUT, VT_EMPTY, 1, { VT_BOOL, 0 }, { L"value", NULL } },
   { L"SyncWaiting", ID_SYNC_WAITING, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
+  { L"AddServer", ID_ADD_SERVER, INVOKE_FUNC, VT_EMPTY, 3, { VT_BSTR, VT_BSTR, VT_I4 },
+    { L"name", L"behaviour", L"latency_ms" } },
+  { L"RemoveServer", ID_REMOVE_SERVER, INVOKE_FUNC, VT_EMPTY, 1, { VT_BSTR, 0 }, { L"name", NULL } },
+  { L"Connecting", ID_CONNECTING, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
+  { L"PeakConnects", ID_PEAK, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
+  { L"Connections", ID_CONNECTIONS, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
 };
 #define NMEMBERS (UINT)(sizeof members / sizeof members[0])
 
@@ -125,36 +146,50 @@ HRESULT sim_begin_operation(IDispatch *ctx)
   return control_take_failure();
 }
 
-/* The rules are in the header. The state lock is held shared between the waits only;
-** SleepConditionVariableSRW gives it up while the thread sleeps, and the writers (put,
-** Reset) take it exclusively, so a change cannot slip between a look and the sleep. The
-** latency is counted with the performance counter, so that no call comes out early. */
+/* The loop every simulated round trip waits in (sim_sync_wait here, a connect to an added
+** server in hosts.c). SleepConditionVariableSRW gives the lock up while the thread sleeps,
+** and whoever changes what check looks at takes the lock exclusively and then wakes cv, so
+** a change cannot slip between a look and the sleep. The latency is counted with the
+** performance counter, so that no call comes out early. */
+HRESULT sim_wait(SRWLOCK *lock, CONDITION_VARIABLE *cv, LONGLONG start, LONG ms, sim_wait_check check, void *ctx)
+{
+  LARGE_INTEGER now, freq;
+  LONGLONG due;
+  QueryPerformanceFrequency(&freq);
+  due = start + (LONGLONG)ms * freq.QuadPart / 1000;
+  for (;;) {
+    DWORD wait = INFINITE;
+    sim_wait_state state = check(ctx);
+    if (state == SIM_WAIT_CANCEL) return (HRESULT)WBEM_E_CALL_CANCELLED;
+    if (state == SIM_WAIT_GO) {
+      QueryPerformanceCounter(&now);
+      if (now.QuadPart >= due) return S_OK;
+      wait = (DWORD)((due - now.QuadPart) * 1000 / freq.QuadPart) + 1;
+    }
+    SleepConditionVariableSRW(cv, lock, wait, CONDITION_VARIABLE_LOCKMODE_SHARED);
+  }
+}
+
+/* ctx: the Reset generation the call began in; the state lock is held shared */
+static sim_wait_state sync_check(void *ctx)
+{
+  if (*(const LONG *)ctx != sync_gen) return SIM_WAIT_CANCEL;
+  return settings.sync_hang ? SIM_WAIT_HOLD : SIM_WAIT_GO;
+}
+
+/* The rules are in the header. The state lock is held shared between the waits only; the
+** writers (put, Reset) take it exclusively. */
 HRESULT sim_sync_wait(void)
 {
-  LARGE_INTEGER start, now, freq;
-  LONGLONG due;
+  LARGE_INTEGER start;
   HRESULT hr = S_OK;
   LONG gen;
   QueryPerformanceCounter(&start);
   AcquireSRWLockShared(&state_lock);
   if (settings.sync_latency_ms > 0 || settings.sync_hang) {
-    QueryPerformanceFrequency(&freq);
-    due = start.QuadPart + (LONGLONG)settings.sync_latency_ms * freq.QuadPart / 1000;
     gen = sync_gen;
     InterlockedIncrement(&sync_waiting);
-    for (;;) {
-      DWORD ms = INFINITE;
-      if (gen != sync_gen) {
-        hr = (HRESULT)WBEM_E_CALL_CANCELLED;
-        break;
-      }
-      if (!settings.sync_hang) {
-        QueryPerformanceCounter(&now);
-        if (now.QuadPart >= due) break;
-        ms = (DWORD)((due - now.QuadPart) * 1000 / freq.QuadPart) + 1;
-      }
-      SleepConditionVariableSRW(&sync_cv, &state_lock, ms, CONDITION_VARIABLE_LOCKMODE_SHARED);
-    }
+    hr = sim_wait(&state_lock, &sync_cv, start.QuadPart, settings.sync_latency_ms, sync_check, &gen);
     InterlockedDecrement(&sync_waiting);
   }
   ReleaseSRWLockShared(&state_lock);
@@ -184,8 +219,10 @@ static void reset(void)
   ReleaseSRWLockExclusive(&state_lock);
   WakeAllConditionVariable(&sync_cv);
   free(old);
+  hosts_reset();                  /* the connects hung on an added server are cancelled too */
   worker_cancel_all();
   repo_reset();
+  locator_reset_peak();
   sim_errors_thread_detach();     /* the calling thread's last error object */
 }
 
@@ -263,9 +300,10 @@ static HRESULT get(DISPID id, VARIANT *result)
     V_VT(&v) = VT_I4;
     V_I4(&v) = sim_live_count();
   }
-  else if (id == ID_SYNC_WAITING) {
+  else if (id == ID_SYNC_WAITING || id == ID_CONNECTING || id == ID_PEAK || id == ID_CONNECTIONS) {
     V_VT(&v) = VT_I4;
-    V_I4(&v) = InterlockedCompareExchange(&sync_waiting, 0, 0);
+    V_I4(&v) = id == ID_CONNECTING ? locator_connecting() : id == ID_PEAK ? locator_peak_connects() :
+               id == ID_CONNECTIONS ? services_alive() : InterlockedCompareExchange(&sync_waiting, 0, 0);
   }
   else {
     AcquireSRWLockShared(&state_lock);
@@ -293,7 +331,9 @@ static HRESULT put(DISPID id, DISPPARAMS *params, EXCEPINFO *ei)
   HRESULT hr;
   BOOL flag = id == ID_HANG || id == ID_SYNC_HANG;
   VARTYPE vt = id == ID_DELIVERY ? VT_BSTR : flag ? VT_BOOL : VT_I4;
-  if (id == ID_LIVE || id == ID_LASTCONTEXT || id == ID_SYNC_WAITING) return DISP_E_MEMBERNOTFOUND;   /* read-only */
+  if (id == ID_LIVE || id == ID_LASTCONTEXT || id == ID_SYNC_WAITING || id == ID_CONNECTING || id == ID_PEAK ||
+      id == ID_CONNECTIONS)
+    return DISP_E_MEMBERNOTFOUND;   /* read-only */
   if (params->cArgs != 1) return DISP_E_BADPARAMCOUNT;
   if (FAILED(hr = sim_arg(params, 0, vt, &v))) return DISP_E_TYPEMISMATCH;
   if (id == ID_DELIVERY) {
@@ -306,10 +346,10 @@ static HRESULT put(DISPID id, DISPPARAMS *params, EXCEPINFO *ei)
     ReleaseSRWLockExclusive(&state_lock);
     return S_OK;
   }
-  if ((id == ID_LATENCY || id == ID_STEPS) && (V_I4(&v) < 0 || V_I4(&v) > MAX_LATENCY_MS))
+  if ((id == ID_LATENCY || id == ID_STEPS) && (V_I4(&v) < 0 || V_I4(&v) > SIM_MAX_LATENCY_MS))
     return fail(ei, (HRESULT)WBEM_E_INVALID_PARAMETER);
   /* a negative delay is refused, not clamped: a test that asks for one has a bug */
-  if (id == ID_SYNC_LATENCY && (V_I4(&v) < 0 || V_I4(&v) > MAX_LATENCY_MS)) return fail(ei, E_INVALIDARG);
+  if (id == ID_SYNC_LATENCY && (V_I4(&v) < 0 || V_I4(&v) > SIM_MAX_LATENCY_MS)) return fail(ei, E_INVALIDARG);
   AcquireSRWLockExclusive(&state_lock);
   if (id == ID_LATENCY) settings.latency_ms = V_I4(&v);
   else if (id == ID_STEPS) settings.progress_steps = V_I4(&v);
@@ -322,6 +362,31 @@ static HRESULT put(DISPID id, DISPPARAMS *params, EXCEPINFO *ei)
   return hr;
 }
 
+/* AddServer(name, behaviour[, latency_ms]) and RemoveServer(name) */
+static HRESULT servers(DISPID id, DISPPARAMS *params, EXCEPINFO *ei)
+{
+  VARIANT name, behaviour, latency;
+  HRESULT hr;
+  UINT most = id == ID_ADD_SERVER ? 3 : 1, least = id == ID_ADD_SERVER ? 2 : 1;
+  if (params->cArgs < least || params->cArgs > most) return DISP_E_BADPARAMCOUNT;
+  if (FAILED(sim_arg(params, 0, VT_BSTR, &name))) return DISP_E_TYPEMISMATCH;
+  if (id == ID_REMOVE_SERVER) hr = hosts_remove(V_BSTR(&name));
+  else if (FAILED(sim_arg(params, 1, VT_BSTR, &behaviour))) hr = DISP_E_TYPEMISMATCH;
+  else {
+    hr = sim_arg(params, 2, VT_I4, &latency);
+    if (hr == DISP_E_PARAMNOTFOUND) {
+      V_VT(&latency) = VT_I4;
+      V_I4(&latency) = 0;
+    }
+    else if (FAILED(hr)) hr = DISP_E_TYPEMISMATCH;
+    if (hr != DISP_E_TYPEMISMATCH) hr = hosts_add(V_BSTR(&name), V_BSTR(&behaviour), V_I4(&latency));
+    VariantClear(&behaviour);
+  }
+  VariantClear(&name);
+  if (hr == DISP_E_TYPEMISMATCH || SUCCEEDED(hr)) return hr;
+  return fail(ei, hr);
+}
+
 static HRESULT WINAPI control_Invoke(IDispatch *iface, DISPID id, REFIID riid, LCID lcid, WORD flags,
                                      DISPPARAMS *params, VARIANT *result, EXCEPINFO *ei, UINT *argerr)
 {
@@ -329,8 +394,9 @@ static HRESULT WINAPI control_Invoke(IDispatch *iface, DISPID id, REFIID riid, L
   (void)iface; (void)riid; (void)lcid; (void)argerr;
   if (!params) params = &none;
   if (result) VariantInit(result);
-  if (id == ID_FAILNEXT || id == ID_RESET) {
+  if (id == ID_FAILNEXT || id == ID_RESET || id == ID_ADD_SERVER || id == ID_REMOVE_SERVER) {
     if (!(flags & DISPATCH_METHOD)) return DISP_E_MEMBERNOTFOUND;
+    if (id == ID_ADD_SERVER || id == ID_REMOVE_SERVER) return servers(id, params, ei);
     if (id == ID_RESET) {
       if (params->cArgs) return DISP_E_BADPARAMCOUNT;
       reset();

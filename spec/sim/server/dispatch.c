@@ -307,8 +307,8 @@ HRESULT sim_build_typeinfo(REFIID iid, const WCHAR *name, const sim_member *m, U
   if (SUCCEEDED(hr)) hr = ICreateTypeInfo_AddImplType(cti, 0, href);
   for (i = 0; SUCCEEDED(hr) && i < n; i++) {
     FUNCDESC fd;
-    ELEMDESC params[2];
-    LPOLESTR names[3];
+    ELEMDESC params[3];
+    LPOLESTR names[4];
     UINT p;
     memset(&fd, 0, sizeof fd);
     memset(params, 0, sizeof params);

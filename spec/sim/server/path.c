@@ -217,11 +217,24 @@ static int key_cmp(const void *a, const void *b)
   return _wcsicmp(x->name, y->name);
 }
 
+/* An added server's namespace ("\\\\HOST\\root\\cimv2", wbemsim.h) is that server's: HOST is
+** what real WMI puts in the path of an object from a remote computer (__SERVER). */
+void path_set_ns(sim_path *p, const WCHAR *ns)
+{
+  const WCHAR *host, *rest;
+  size_t n;
+  if (ns_split(ns, &host, &n, &rest) && (p->server = malloc((n + 1) * sizeof(WCHAR)))) {
+    memcpy(p->server, host, n * sizeof(WCHAR));
+    p->server[n] = 0;
+  }
+  p->ns = sim_strdup(rest);
+}
+
 HRESULT data_to_path(const sim_data *d, sim_path *p)
 {
   int i;
   memset(p, 0, sizeof *p);
-  p->ns = sim_strdup(d->ns);
+  path_set_ns(p, d->ns);
   p->cls = sim_strdup(d->cls);
   if (d->is_class || !d->cls) return S_OK;
   if (data_is_singleton(d)) {

@@ -29,7 +29,7 @@ static HRESULT current(sim_pathobj *po, sim_path *p, BOOL *is_class)
   if (po->linked) {
     const sim_data *d = object_data(po->linked);
     hr = data_to_path(d, p);
-    if (SUCCEEDED(hr) && d->cls) p->server = sim_strdup(sim_server_name());
+    if (SUCCEEDED(hr) && d->cls && !p->server) p->server = sim_strdup(sim_server_name());
     if (is_class) *is_class = d->is_class;
   }
   else {

@@ -1,7 +1,11 @@
 /*
-** repo.c: the repository. One for the process, shared by every connection, behind one
-** lock that is never held while calling out of the simulator. Everything that goes in or
-** out is copied, so callers never see the repository's own memory.
+** repo.c: the repositories: the local one, shared by every local connection, and one of
+** each server added with Control.AddServer (hosts.c), made empty and seeded on the first
+** call that reaches it, so that a server nobody uses costs nothing here. All of them are
+** behind one lock that is never held while calling out of the simulator (their calls are
+** short; the waits of a connect hold no lock). A namespace says which repository it is in
+** ("\\HOST\root\cimv2": HOST's; wbemsim.h). Everything that goes in or out is copied, so
+** callers never see the repositories' own memory.
 **
 ** The rules for writing are Microsoft's:
 **  - IWbemServices::PutInstance / SWbemObject.Put_: wbemChangeFlagCreateOrUpdate (0)
@@ -36,18 +40,27 @@ typedef struct sim_ns {
   ULONG nbuckets, ninsts;
 } sim_ns;
 
-static sim_ns spaces[] = { { .name = L"root" }, { .name = L"root\\cimv2" }, { .name = L"root\\default" } };
-#define NSPACES (int)(sizeof spaces / sizeof spaces[0])
+static const WCHAR *const ns_names[] = { L"root", L"root\\cimv2", L"root\\default" };
+#define NSPACES (int)(sizeof ns_names / sizeof ns_names[0])
+
+struct sim_repo {
+  sim_ns spaces[NSPACES];   /* names: ns_names, with the host's prefix for an added server */
+  BOOL seeded;
+  BOOL local;
+};
+
+static sim_repo local_repo = {
+  { { .name = L"root" }, { .name = L"root\\cimv2" }, { .name = L"root\\default" } }, FALSE, TRUE
+};
 static CRITICAL_SECTION repo_cs;
 static INIT_ONCE repo_once = INIT_ONCE_STATIC_INIT;
 
-static void seed(void);
+static void seed(sim_repo *r);
 
 static BOOL CALLBACK repo_init_once(INIT_ONCE *once, void *param, void **ctx)
 {
   (void)once; (void)param; (void)ctx;
   InitializeCriticalSection(&repo_cs);
-  seed();
   return TRUE;
 }
 
@@ -56,19 +69,71 @@ void repo_init(void) { InitOnceExecuteOnce(&repo_once, repo_init_once, NULL, NUL
 static void lock(void) { repo_init(); EnterCriticalSection(&repo_cs); }
 static void unlock(void) { LeaveCriticalSection(&repo_cs); }
 
-static sim_ns *find_ns(const WCHAR *name)
+BOOL ns_split(const WCHAR *ns, const WCHAR **host, size_t *n, const WCHAR **rest)
 {
-  int i;
-  if (!name) return NULL;
-  for (i = 0; i < NSPACES; i++)
-    if (_wcsicmp(spaces[i].name, name) == 0) return &spaces[i];
-  return NULL;
+  const WCHAR *end;
+  if (!ns || ns[0] != L'\\' || ns[1] != L'\\' || !(end = wcschr(ns + 2, L'\\'))) {
+    *host = NULL;
+    *n = 0;
+    *rest = ns;
+    return FALSE;
+  }
+  *host = ns + 2;
+  *n = (size_t)(end - *host);
+  *rest = end + 1;
+  return TRUE;
 }
 
-const WCHAR *repo_namespace(const WCHAR *name)
+static int ns_index(const WCHAR *name)
 {
-  sim_ns *ns = find_ns(name);
-  return ns ? ns->name : NULL;
+  int i;
+  for (i = 0; name && i < NSPACES; i++)
+    if (_wcsicmp(ns_names[i], name) == 0) return i;
+  return -1;
+}
+
+/* The namespace that conn (a connection's or an object's namespace) names, or, when
+** name is given (a path's own namespace), that namespace of conn's repository. The lock
+** is held; an added server's repository is seeded here, on first use. */
+static HRESULT lookup_ns(const WCHAR *conn, const WCHAR *name, sim_ns **out)
+{
+  const WCHAR *host, *rest;
+  sim_repo *r = &local_repo;
+  size_t n;
+  HRESULT hr;
+  int i;
+  *out = NULL;
+  if (ns_split(conn, &host, &n, &rest) && FAILED(hr = hosts_repo(host, n, &r))) return hr;
+  if ((i = ns_index(name ? name : rest)) < 0) return (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  if (!r->seeded) seed(r);
+  *out = &r->spaces[i];
+  return S_OK;
+}
+
+HRESULT repo_namespace(const WCHAR *host, const WCHAR *ns, WCHAR **out)
+{
+  int i = ns_index(ns);
+  *out = NULL;
+  if (i < 0) return (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  *out = host ? sim_strcat3(L"\\\\", host, L"\\") : sim_strdup(ns_names[i]);
+  if (*out && host) {
+    WCHAR *full = sim_strcat3(*out, ns_names[i], NULL);
+    free(*out);
+    *out = full;
+  }
+  return *out ? S_OK : E_OUTOFMEMORY;
+}
+
+sim_repo *repo_alloc(const WCHAR *host)
+{
+  sim_repo *r = calloc(1, sizeof *r);
+  int i;
+  for (i = 0; r && i < NSPACES; i++)
+    if (FAILED(repo_namespace(host, ns_names[i], (WCHAR **)&r->spaces[i].name))) {
+      repo_free(r);
+      r = NULL;
+    }
+  return r;
 }
 
 static BOOL push(sim_data ***v, int *n, int *cap, sim_data *d)
@@ -370,8 +435,7 @@ static HRESULT find_path(const WCHAR *nsname, const sim_path *p, sim_ns **ns, si
   HRESULT hr;
   ULONG h;
   if (!p->cls) return (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
-  *ns = find_ns(p->ns ? p->ns : nsname);
-  if (!*ns) return (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  if (FAILED(hr = lookup_ns(nsname, p->ns, ns))) return hr;
   if (!(cls = find_class(*ns, p->cls)))
     return path_is_class(p) ? (HRESULT)WBEM_E_NOT_FOUND : (HRESULT)WBEM_E_INVALID_CLASS;
   if (path_is_class(p)) {
@@ -413,9 +477,9 @@ HRESULT repo_get_class(const WCHAR *nsname, const WCHAR *name, sim_data **out)
   HRESULT hr;
   *out = NULL;
   lock();
-  ns = find_ns(nsname);
+  hr = lookup_ns(nsname, NULL, &ns);
   c = ns ? find_class(ns, name) : NULL;
-  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  if (FAILED(hr)) ;
   else if (!c) hr = (HRESULT)WBEM_E_INVALID_CLASS;
   else hr = (*out = data_clone(c)) ? S_OK : E_OUTOFMEMORY;
   unlock();
@@ -428,13 +492,12 @@ HRESULT repo_instances(const WCHAR *nsname, const WCHAR *cls, BOOL shallow, sim_
 {
   sim_ns *ns;
   sim_inst *it;
-  HRESULT hr = S_OK;
+  HRESULT hr;
   int cap = 0;
   *out = NULL;
   *n = 0;
   lock();
-  ns = find_ns(nsname);
-  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  if (FAILED(hr = lookup_ns(nsname, NULL, &ns))) ;
   else if (!find_class(ns, cls)) hr = (HRESULT)WBEM_E_INVALID_CLASS;
   else
     for (it = ns->first; it && SUCCEEDED(hr); it = it->next)
@@ -461,7 +524,7 @@ HRESULT repo_derivation(const WCHAR *nsname, const WCHAR *first, SAFEARRAY **out
   SAFEARRAYBOUND b;
   sim_ns *ns;
   lock();
-  ns = find_ns(nsname);
+  lookup_ns(nsname, NULL, &ns);      /* none: the object's own class only */
   while (first && n < 64) {
     sim_data *c;
     copies[n] = sim_strdup(first);
@@ -748,7 +811,7 @@ static HRESULT put_class(sim_ns *ns, const sim_data *d, LONG flags, sim_path *wr
     if (!def->props[i].origin) def->props[i].origin = sim_strdup(def->cls);
   if (written) {
     memset(written, 0, sizeof *written);
-    written->ns = sim_strdup(ns->name);
+    path_set_ns(written, ns->name);
     written->cls = sim_strdup(def->cls);
   }
   if (!old) {
@@ -799,8 +862,7 @@ HRESULT repo_put(const sim_data *d, LONG flags, sim_path *written)
   if (written) memset(written, 0, sizeof *written);
   if (FAILED(hr)) return hr;
   lock();
-  ns = find_ns(d->ns);
-  if (!ns) hr = (HRESULT)WBEM_E_INVALID_NAMESPACE;
+  if (FAILED(hr = lookup_ns(d->ns, NULL, &ns))) ;
   else if (d->is_class) hr = put_class(ns, d, flags, written);
   else hr = put_instance(ns, d, flags, written);
   unlock();
@@ -958,12 +1020,14 @@ static const struct { const WCHAR *name; CIMTYPE type; const WCHAR *value, *arra
   { L"Char", CIM_CHAR16, L"65", L"65|66" },
 };
 
-static void seed(void)
+/* The lock is held. */
+static void seed(sim_repo *r)
 {
-  sim_ns *cimv2 = find_ns(L"root\\cimv2"), *def = find_ns(L"root\\default");
+  sim_ns *cimv2 = &r->spaces[ns_index(L"root\\cimv2")], *def = &r->spaces[ns_index(L"root\\default")];
   sim_data *c, *i;
   size_t k;
 
+  r->seeded = TRUE;
   c = seed_class(cimv2, L"Sim_Base", NULL, L"A keyed base class");
   seed_prop(c, L"Id", CIM_STRING, TRUE);
   seed_prop(c, L"Label", CIM_STRING, FALSE);
@@ -1023,15 +1087,37 @@ static void seed(void)
   seed_prop(c, L"Value", CIM_SINT32, FALSE);
 }
 
-void repo_reset(void)
+/* Everything out of r, to be seeded again on its next use; the lock is held. */
+static void empty(sim_repo *r)
 {
   int i;
-  lock();
   for (i = 0; i < NSPACES; i++) {
-    sim_ns *ns = &spaces[i];
+    sim_ns *ns = &r->spaces[i];
     delete_instances(ns, NULL);
     while (ns->nclasses) remove_at(ns->classes, &ns->nclasses, ns->nclasses - 1);
   }
-  seed();
+  r->seeded = FALSE;
+}
+
+/* The local repository; the added servers' go with them (hosts_reset). */
+void repo_reset(void)
+{
+  lock();
+  empty(&local_repo);
   unlock();
+}
+
+void repo_free(sim_repo *r)
+{
+  int i;
+  if (!r || r->local) return;
+  lock();        /* a call in the repository now finishes first (hosts_repo) */
+  empty(r);
+  unlock();
+  for (i = 0; i < NSPACES; i++) {
+    free(r->spaces[i].classes);
+    free(r->spaces[i].buckets);
+    free((WCHAR *)r->spaces[i].name);
+  }
+  free(r);
 }

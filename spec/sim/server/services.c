@@ -4,6 +4,11 @@
 ** SyncHang); the asynchronous ones (GetAsync, DeleteAsync,
 ** InstancesOfAsync, ExecQueryAsync: the names of wbemdisp's type library, without the
 ** trailing underscore that SWbemObject's methods have) queue an operation on the worker.
+**
+** Control.Connections counts the services objects alive, of every server (ConnectServer
+** makes them and nothing else does), from their creation to their last Release.
+** Security_ is the connection's SWbemSecurity (security.c): its settings belong to the
+** services object, so every read of Security_ sees what the last write left.
 */
 #include <stdlib.h>
 #include "wbemsim.h"
@@ -13,7 +18,12 @@ typedef struct sim_services {
   LONG ref;
   IUnknown *ftm;
   WCHAR *ns;
+  sim_security *security;
 } sim_services;
+
+static LONG alive;
+
+LONG services_alive(void) { return InterlockedCompareExchange(&alive, 0, 0); }
 
 #define QUERY_FLAG_SHALLOW 0x1     /* wbemQueryFlagShallow */
 
@@ -47,8 +57,10 @@ static ULONG WINAPI services_Release(ISWbemServicesEx *iface)
   LONG ref = InterlockedDecrement(&s->ref);
   if (ref == 0) {
     free(s->ns);
+    security_release(s->security);
     if (s->ftm) IUnknown_Release(s->ftm);
     free(s);
+    InterlockedDecrement(&alive);
     sim_live_sub();
   }
   return ref;
@@ -241,9 +253,7 @@ static HRESULT WINAPI services_ExecMethodAsync(ISWbemServicesEx *iface, IDispatc
 
 static HRESULT WINAPI services_get_Security_(ISWbemServicesEx *iface, ISWbemSecurity **out)
 {
-  (void)iface;
-  *out = NULL;
-  return E_NOTIMPL;
+  return security_create(impl_from_ISWbemServicesEx(iface)->security, out);
 }
 
 /* SWbemServicesEx.Put/PutAsync are not in the type library Wine ships, so no script can
@@ -278,12 +288,14 @@ HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out)
 {
   sim_services *s = calloc(1, sizeof *s);
   *out = NULL;
-  if (!s || !(s->ns = sim_strdup(ns))) {
+  if (!s || !(s->ns = sim_strdup(ns)) || !(s->security = security_new())) {
+    if (s) free(s->ns);
     free(s);
     return E_OUTOFMEMORY;
   }
   s->ISWbemServicesEx_iface.lpVtbl = &services_vtbl;
   s->ref = 1;
+  InterlockedIncrement(&alive);
   sim_live_add();
   *out = &s->ISWbemServicesEx_iface;
   return S_OK;

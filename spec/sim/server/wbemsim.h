@@ -21,7 +21,9 @@
 **   enumvar.c   IEnumVARIANT over a snapshot of values
 **   nvset.c     SWbemNamedValueSet, SWbemNamedValue
 **   locator.c   SWbemLocator
+**   hosts.c     the servers added with Control.AddServer (many simulated hosts)
 **   services.c  SWbemServices(Ex)
+**   security.c  SWbemSecurity, SWbemPrivilegeSet, SWbemPrivilege (a services' Security_)
 **   sink.c      SWbemSink with its ISWbemSinkEvents connection point
 **   mailbox.c   how events reach a single-threaded apartment
 **   worker.c    the worker thread that completes asynchronous operations
@@ -88,8 +90,8 @@ typedef struct sim_member {
   INVOKEKIND kind;
   VARTYPE ret;              /* VT_EMPTY for none */
   UINT nparams;
-  VARTYPE params[2];
-  const WCHAR *pnames[2];
+  VARTYPE params[3];
+  const WCHAR *pnames[3];
 } sim_member;
 HRESULT sim_build_typeinfo(REFIID iid, const WCHAR *name, const sim_member *m, UINT n, ITypeInfo **ti);
 HRESULT sim_member_ids(const sim_member *m, UINT n, LPOLESTR *names, UINT count, DISPID *ids);
@@ -199,15 +201,26 @@ typedef struct sim_path {
 HRESULT path_parse(const WCHAR *text, sim_path *p);
 void    path_free(sim_path *p);
 void    path_copy(sim_path *dst, const sim_path *src);
-HRESULT data_to_path(const sim_data *d, sim_path *p);                  /* fills cls, ns, keys */
+HRESULT data_to_path(const sim_data *d, sim_path *p);                  /* fills server, cls, ns, keys */
+void    path_set_ns(sim_path *p, const WCHAR *ns);                      /* server (an added one's) and ns */
 WCHAR  *path_relpath(const sim_path *p);                                /* "" for an empty path */
 WCHAR  *path_full(const sim_path *p);                                   /* \\SERVER\ns:relpath */
 BOOL    path_is_class(const sim_path *p);
 const WCHAR *delete_operation(const WCHAR *path);             /* "DeleteClass" or "DeleteInstance" */
 const WCHAR *sim_server_name(void);
 
-/* ---- repo.c ---- */
-const WCHAR *repo_namespace(const WCHAR *ns);           /* the repository's spelling, or NULL */
+/* ---- repo.c ----
+** A namespace names its repository: "root\cimv2" is the local one's, "\\HOST\root\cimv2"
+** that of the added server HOST (hosts.c). Every ns argument below, and sim_data.ns, is in
+** that form; data_to_path turns the prefix into the path's server. */
+typedef struct sim_repo sim_repo;
+/* The connection's namespace: host NULL for the local repository; the repository's
+** spelling of ns with the host's prefix (*out to free), or WBEM_E_INVALID_NAMESPACE. */
+HRESULT repo_namespace(const WCHAR *host, const WCHAR *ns, WCHAR **out);
+/* "\\HOST\rest": the host (*n characters at *host) and the rest; FALSE for a local ns */
+BOOL    ns_split(const WCHAR *ns, const WCHAR **host, size_t *n, const WCHAR **rest);
+sim_repo *repo_alloc(const WCHAR *host);      /* empty, seeded on first use; NULL: no memory */
+void    repo_free(sim_repo *r);               /* takes the repository lock */
 HRESULT repo_get(const WCHAR *ns, const sim_path *p, sim_data **out);
 HRESULT repo_get_class(const WCHAR *ns, const WCHAR *cls, sim_data **out);
 HRESULT repo_put(const sim_data *d, LONG flags, sim_path *written);
@@ -264,7 +277,35 @@ WCHAR  *nvset_context_text(IDispatch *ctx);
 
 /* ---- services.c, locator.c ---- */
 HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out);
+LONG    services_alive(void);                           /* Control.Connections */
 HRESULT locator_create(REFIID riid, void **out);
+BOOL    sim_local_server(const WCHAR *server);          /* "", ".", "localhost", this computer */
+LONG    locator_connecting(void);                       /* Control.Connecting */
+LONG    locator_peak_connects(void);                    /* Control.PeakConnects */
+void    locator_reset_peak(void);
+
+/* ---- hosts.c ---- */
+/* Control.AddServer, RemoveServer (E_INVALIDARG, WBEM_E_NOT_FOUND), and Reset's part */
+HRESULT hosts_add(const WCHAR *server, const WCHAR *behaviour, LONG latency_ms);
+HRESULT hosts_remove(const WCHAR *server);
+void    hosts_reset(void);
+/* A ConnectServer to server: S_FALSE when it is not an added server; else, after the
+** server's latency, S_OK with *name (to free, the server's name as added) or the failure
+** the server's behaviour gives. */
+HRESULT hosts_connect(const WCHAR *server, WCHAR **name);
+/* The repository of the added server named by n characters at name, made on first use:
+** S_OK, E_OUTOFMEMORY, or HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) when there is no
+** such server (any more). Called with the repository lock held (repo.c), which is what
+** keeps *out alive: hosts_remove and hosts_reset free a repository under that lock. */
+HRESULT hosts_repo(const WCHAR *name, size_t n, sim_repo **out);
+
+/* ---- security.c ---- */
+/* What a services object's Security_ reads and writes: shared (refcounted) by the
+** services object and every SWbemSecurity, SWbemPrivilegeSet, SWbemPrivilege made from it. */
+typedef struct sim_security sim_security;
+sim_security *security_new(void);             /* NULL: no memory */
+void    security_release(sim_security *s);
+HRESULT security_create(sim_security *s, ISWbemSecurity **out);
 
 /* ---- sink.c ---- */
 typedef struct sim_sink sim_sink;
@@ -315,6 +356,7 @@ void    worker_cancel_all(void);
 void    worker_wait_idle(DWORD timeout_ms);
 
 /* ---- control.c ---- */
+#define SIM_MAX_LATENCY_MS 10000000       /* the most any of the latencies may be set to */
 typedef struct sim_settings {
   LONG latency_ms;
   BOOL direct;
@@ -335,6 +377,14 @@ HRESULT sim_begin_operation(IDispatch *ctx);
 ** Control.SyncLatencyMs, and while Control.SyncHang is set, holding no lock. S_OK, or
 ** WBEM_E_CALL_CANCELLED when Control.Reset() came while it waited. */
 HRESULT sim_sync_wait(void);
+/* The wait of a simulated round trip, lock held shared on entry and on return (given up
+** while asleep on cv): until ms milliseconds after start (a QueryPerformanceCounter
+** reading) while check says SIM_WAIT_GO, for as long as it says SIM_WAIT_HOLD, and
+** WBEM_E_CALL_CANCELLED as soon as it says SIM_WAIT_CANCEL. check runs under the lock;
+** whoever changes what it looks at does so under the lock held exclusively, then wakes cv. */
+typedef enum { SIM_WAIT_GO, SIM_WAIT_HOLD, SIM_WAIT_CANCEL } sim_wait_state;
+typedef sim_wait_state (*sim_wait_check)(void *ctx);
+HRESULT sim_wait(SRWLOCK *lock, CONDITION_VARIABLE *cv, LONGLONG start, LONG ms, sim_wait_check check, void *ctx);
 /* The start of a synchronous repository call: sim_sync_wait, then refusal (what the
 ** call's own checks of its arguments found, S_OK for none: a server refuses after the
 ** round trip), then sim_begin_operation. */
