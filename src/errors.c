@@ -180,6 +180,8 @@ static const hr_entry hr_table[] = {
   E(E_FAIL, "Unspecified error"),
   E(E_UNEXPECTED, "Catastrophic failure"),
   E(E_ACCESSDENIED, "Access is denied"),
+  /* what a connection to a host that does not answer gets (a fleet retries it) */
+  { (HRESULT)0x800706BA, "RPC_S_SERVER_UNAVAILABLE", "The RPC server is unavailable" },
   E(E_HANDLE, "Invalid handle"),
   E(E_OUTOFMEMORY, "Not enough memory"),
   E(E_INVALIDARG, "One or more arguments are invalid"),

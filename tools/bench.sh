@@ -107,11 +107,12 @@ if [ "$only" = "" ] || [ "$only" = fleet ]; then
     { v[$1] = $2; if ($1 ~ /_wall_ms$/) order[++n] = $1 }
     END {
       printf "\nfleets: one run\n"
-      printf "%-28s %12s %12s %8s   %-8s %s\n", "run", "wall ms", "ideal ms", "ratio", "target", "bytes per host in flight"
+      printf "%-28s %12s %12s %8s   %-8s %s\n", "run", "wall ms", "ideal ms", "ratio", "target", "bytes per host in flight: process (Lua heap)"
       for (i = 1; i <= n; i++) {
         k = order[i]; base = k; sub(/_wall_ms$/, "", base)
-        printf "%-28s %12.1f %12.1f %8.2f   %-8s %.0f\n", base, v[k], v[base "_ideal_ms"],
-               v[k] / v[base "_ideal_ms"], base ~ /_c64$/ ? "<= 1.2" : "", v[base "_bytes_per_host_in_flight"]
+        printf "%-28s %12.1f %12.1f %8.2f   %-8s %.0f (%.0f)\n", base, v[k], v[base "_ideal_ms"],
+               v[k] / v[base "_ideal_ms"], base ~ /_c64$/ ? "<= 1.2" : "", v[base "_bytes_per_host_in_flight"],
+               v[base "_lua_bytes_per_host_in_flight"]
       }
     }' <(figures < "$dir/f.1")
 fi

@@ -47,6 +47,8 @@ check "examples/worker.lua: connect with a timeout, query on workers" expect 0 '
   "$lua" examples/worker.lua
 check "examples/fleet.lua: an inventory of this computer's names and one that is not" \
   expect 0 '^no-such-host\.invalid +FAILED' "$lua" examples/fleet.lua
+check "examples/fleet.lua --sim: simulated hosts, some failing" \
+  expect 0 '^  (RPC_S_SERVER_UNAVAILABLE|timed out|E_ACCESSDENIED) +[0-9]' "$lua" examples/fleet.lua --sim 20
 # a name that no resolver knows (.invalid): the connection must fail, and say so
 WBEM_PASSWORD=not-a-secret check "examples/remote.lua: a remote connection that fails says why, and exits 1" \
   expect 1 '^could not connect to no-such-host\.invalid: wbem: ' "$lua" examples/remote.lua no-such-host.invalid someone
