@@ -57,6 +57,7 @@ build = {
       ["wbem"] = "lua/wbem/init.lua",
       ["wbem.async"] = "lua/wbem/async.lua",
       ["wbem.connection"] = "lua/wbem/connection.lua",
+      ["wbem.datetime"] = "lua/wbem/datetime.lua",
       ["wbem.deadlines"] = "lua/wbem/deadlines.lua",
       ["wbem.fallback"] = "lua/wbem/fallback.lua",
       ["wbem.flags"] = "lua/wbem/flags.lua",

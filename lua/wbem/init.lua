@@ -45,6 +45,7 @@ M.sink = async.sink           -- wbem.sink{ on_completed = f, ..., class = progi
 M.connect = connection.connect  -- wbem.connect{ server=, namespace=, ..., timeout=, async= }
 M.fleet = fleet.fleet         -- wbem.fleet(hosts, fn, opts) -> a record per host, in order
 M.fleet_each = fleet.each     -- for record in wbem.fleet_each(hosts, fn, opts): as they finish
+M.datetime = require "wbem.datetime"  -- CIM DATETIME strings to and from Lua dates and os.time numbers
 
 -- Tasks and the pump (wbem.loop)
 M.spawn = loop.spawn          -- spawn(fn, ...) -> coroutine: a task, running until its first wait
