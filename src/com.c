@@ -79,12 +79,9 @@ static int l_create(lua_State *L) {
   BSTR wid = wbem_check_bstr(L, 1);
   CLSID clsid;
   HRESULT hr;
-  if (wid[0] == L'{') hr = CLSIDFromString(wid, &clsid);
-  else hr = CLSIDFromProgID(wid, &clsid);
+  hr = wbem_clsid_of(wid, &clsid);
   SysFreeString(wid);
-  if (SUCCEEDED(hr))
-    hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-                          &IID_IDispatch, (void **)disp);
+  if (SUCCEEDED(hr)) hr = wbem_create_dispatch(&clsid, disp);
   if (FAILED(hr) || *disp == NULL) {
     lua_pushfstring(L, "create %s", progid);
     return wbem_raise(L, FAILED(hr) ? hr : E_NOINTERFACE, lua_tostring(L, -1), NULL);

@@ -66,6 +66,41 @@ void wbem_excepinfo_clear(EXCEPINFO *ei) {
   memset(ei, 0, sizeof *ei);
 }
 
+HRESULT wbem_clsid_of(const WCHAR *name, CLSID *clsid) {
+  return name[0] == L'{' ? CLSIDFromString(name, clsid) : CLSIDFromProgID(name, clsid);
+}
+
+HRESULT wbem_create_dispatch(const CLSID *clsid, IDispatch **out) {
+  *out = NULL;
+  return CoCreateInstance(clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER, &IID_IDispatch,
+                          (void **)out);
+}
+
+static REFIID iid_of(const VARIANT *v) {
+  return V_VT(v) == VT_DISPATCH ? &IID_IDispatch : &IID_IUnknown;
+}
+
+HRESULT wbem_variant_marshal(VARIANT *v, IStream **s) {
+  HRESULT hr;
+  *s = NULL;
+  if ((V_VT(v) != VT_DISPATCH && V_VT(v) != VT_UNKNOWN) || !V_UNKNOWN(v)) return S_FALSE;
+  hr = CoMarshalInterThreadInterfaceInStream(iid_of(v), V_UNKNOWN(v), s);
+  if (FAILED(hr)) {
+    *s = NULL;
+    return hr;
+  }
+  IUnknown_Release(V_UNKNOWN(v));   /* same slot for VT_DISPATCH and VT_UNKNOWN */
+  V_UNKNOWN(v) = NULL;
+  return S_OK;
+}
+
+HRESULT wbem_variant_unmarshal(VARIANT *v, IStream *s) {
+  void *p = NULL;
+  HRESULT hr = CoGetInterfaceAndReleaseStream(s, iid_of(v), &p);
+  V_UNKNOWN(v) = SUCCEEDED(hr) ? p : NULL;
+  return hr;
+}
+
 void wbem_stream_release(IStream *s) {
   LARGE_INTEGER zero = {{0, 0}};
   IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);

@@ -46,6 +46,19 @@ void wbem_excepinfo_complete(EXCEPINFO *ei);
 /* Frees the strings of an EXCEPINFO and zeroes it; safe on a zeroed one. */
 void wbem_excepinfo_clear(EXCEPINFO *ei);
 
+/* The class named by a progid or by a "{CLSID}" string. */
+HRESULT wbem_clsid_of(const WCHAR *name, CLSID *clsid);
+/* CoCreateInstance of an automation object, in process or out of it. */
+HRESULT wbem_create_dispatch(const CLSID *clsid, IDispatch **out);
+
+/* Objects that cross apartments as marshal data. wbem_variant_marshal puts the
+** interface pointer of v (VT_DISPATCH or VT_UNKNOWN; S_FALSE and *s NULL for anything
+** else or a null pointer) into a new stream and releases it from v, which keeps its
+** type; wbem_variant_unmarshal puts it back (a proxy where needed) and releases the
+** stream, whatever it returns. */
+HRESULT wbem_variant_marshal(VARIANT *v, IStream **s);
+HRESULT wbem_variant_unmarshal(VARIANT *v, IStream *s);
+
 /* Releases marshal data that was never unmarshaled, and the stream: otherwise the
 ** object it names stays pinned. */
 void wbem_stream_release(IStream *s);

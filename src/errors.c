@@ -334,9 +334,7 @@ static void add_last_error(lua_State *L, const char *progid) {
   IDispatch *last = NULL;
   if (!MultiByteToWideChar(CP_UTF8, 0, progid, -1, wprogid, 128)) return;
   if (FAILED(CLSIDFromProgID(wprogid, &clsid))) return;
-  if (FAILED(CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-                              &IID_IDispatch, (void **)&last)) || last == NULL)
-    return;
+  if (FAILED(wbem_create_dispatch(&clsid, &last)) || last == NULL) return;
   set_details(L, last, "wmi_operation");
   IDispatch_Release(last);
 }

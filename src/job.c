@@ -93,7 +93,7 @@ static CLSID progid_clsid(lua_State *L, int idx, int required) {
   HRESULT hr;
   if (!progid) return clsid;
   if (!MultiByteToWideChar(CP_UTF8, 0, progid, -1, w, 256)) hr = E_INVALIDARG;
-  else hr = w[0] == L'{' ? CLSIDFromString(w, &clsid) : CLSIDFromProgID(w, &clsid);
+  else hr = wbem_clsid_of(w, &clsid);
   if (FAILED(hr)) {
     if (required) wbem_raise(L, hr, lua_pushfstring(L, "create %s", progid), NULL);
     clsid = CLSID_NULL;
@@ -175,11 +175,8 @@ static void marshal_args(lua_State *L, wbem_job *job) {
       job->streams = calloc(job->given, sizeof *job->streams);
       if (!job->streams) luaL_error(L, "wbem: not enough memory for a worker call");
     }
-    hr = CoMarshalInterThreadInterfaceInStream(V_VT(v) == VT_DISPATCH ? &IID_IDispatch : &IID_IUnknown,
-                                               V_UNKNOWN(v), &job->streams[i]);
+    hr = wbem_variant_marshal(v, &job->streams[i]);
     if (FAILED(hr)) wbem_raise(L, hr, "pass an object to a worker call", NULL);
-    IUnknown_Release(V_UNKNOWN(v));
-    V_UNKNOWN(v) = NULL;
   }
 }
 

@@ -63,40 +63,19 @@ wbem_event *wbem_event_new(int kind, int id, DISPID member, UINT argc) {
 ** apartment; an STA Lua thread may use it only through a proxy, so it travels as
 ** marshal data and is unmarshaled on the Lua thread. */
 static void event_marshal_arg(wbem_event *ev, UINT i) {
-  VARIANT *v = &ev->argv[i];
-  IUnknown *unk;
-  REFIID iid = V_VT(v) == VT_DISPATCH ? &IID_IDispatch : &IID_IUnknown;
-  HRESULT hr;
-  if (V_VT(v) == VT_DISPATCH) unk = (IUnknown *)V_DISPATCH(v);
-  else if (V_VT(v) == VT_UNKNOWN) unk = V_UNKNOWN(v);
-  else return;
-  if (!unk) return;
-  hr = CoMarshalInterThreadInterfaceInStream(iid, unk, &ev->marshaled[i]);
-  if (FAILED(hr)) {
-    /* Not marshalable (no proxy/stub, or no apartment on this thread): the event is
-    ** still worth more than its loss, so the pointer travels as it is, as it would in
-    ** an MTA host. */
-    ev->marshaled[i] = NULL;
-    return;
-  }
-  /* keep the type, drop the pointer: unmarshaling puts the proxy back */
-  IUnknown_Release(unk);
-  V_UNKNOWN(v) = NULL;
+  /* Not marshalable (no proxy/stub, or no apartment on this thread): the event is still
+  ** worth more than its loss, so the pointer travels as it is, as it would in an MTA
+  ** host (the VARIANT keeps it when marshaling fails). */
+  wbem_variant_marshal(&ev->argv[i], &ev->marshaled[i]);
 }
 
 void wbem_event_unmarshal(wbem_event *ev) {
   UINT i;
   for (i = 0; i < ev->argc; i++) {
     IStream *s = ev->marshaled[i];
-    VARIANT *v = &ev->argv[i];
-    void *p = NULL;
     if (!s) continue;
     ev->marshaled[i] = NULL;
-    /* CoGetInterfaceAndReleaseStream releases the stream whatever it returns. */
-    if (FAILED(CoGetInterfaceAndReleaseStream(s, V_VT(v) == VT_DISPATCH ? &IID_IDispatch
-                                                                          : &IID_IUnknown, &p)))
-      p = NULL;
-    V_UNKNOWN(v) = p;   /* same slot for VT_DISPATCH and VT_UNKNOWN */
+    wbem_variant_unmarshal(&ev->argv[i], s);
   }
 }
 

@@ -224,10 +224,16 @@ static IDispatch *take_last_error(wbem_job *job, HRESULT hr) {
   IDispatch *err = NULL;
   if (hr == DISP_E_EXCEPTION && job->ei.scode != 0) hr = job->ei.scode;   /* the real code */
   if (IsEqualCLSID(&job->last_error, &CLSID_NULL) || !wbem_is_wbem_code(hr)) return NULL;
-  if (FAILED(CoCreateInstance(&job->last_error, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-                              &IID_IDispatch, (void **)&err)))
-    return NULL;
+  if (FAILED(wbem_create_dispatch(&job->last_error, &err))) return NULL;
   return err;
+}
+
+/* The out slot of argument i (in the order given) when it was passed as wbem.out, else
+** NULL: dispatch.c's wbem_build_args points such an argument at argv[given + i]. */
+static VARIANT *out_slot(wbem_job *job, UINT i) {
+  VARIANT *v = &job->argv[job->passed - 1 - i];
+  VARIANT *slot = &job->argv[job->given + i];
+  return V_VT(v) == (VT_BYREF | VT_VARIANT) && V_VARIANTREF(v) == slot ? slot : NULL;
 }
 
 /* Posts WBEM_JOB_DONE: [error object, result, out values...], or nothing at all when
@@ -238,10 +244,7 @@ static void finish(wbem_job *job, HRESULT hr, IDispatch *errobj) {
   int abandoned = InterlockedCompareExchange(&job->abandoned, 0, 0);
   job->hr = hr;
   if (!abandoned && job->argv)
-    for (i = 0; i < job->passed; i++) {
-      VARIANT *v = &job->argv[job->passed - 1 - i];
-      if (V_VT(v) == (VT_BYREF | VT_VARIANT) && V_VARIANTREF(v) == &job->argv[job->given + i]) outs++;
-    }
+    for (i = 0; i < job->passed; i++) outs += out_slot(job, i) != NULL;
   ev = wbem_event_new(WBEM_EVENT_JOB, job->id, WBEM_JOB_DONE, abandoned ? 0 : 2 + outs);
   if (ev && !abandoned) {
     if (errobj) {
@@ -253,10 +256,10 @@ static void finish(wbem_job *job, HRESULT hr, IDispatch *errobj) {
       ev->argv[1] = job->argv[2 * job->given];       /* moved, not copied */
       VariantInit(&job->argv[2 * job->given]);
       for (i = 0, n = 2; i < job->passed; i++) {
-        VARIANT *v = &job->argv[job->passed - 1 - i];
-        if (V_VT(v) == (VT_BYREF | VT_VARIANT) && V_VARIANTREF(v) == &job->argv[job->given + i]) {
-          ev->argv[n++] = job->argv[job->given + i];
-          VariantInit(&job->argv[job->given + i]);
+        VARIANT *slot = out_slot(job, i);
+        if (slot) {
+          ev->argv[n++] = *slot;
+          VariantInit(slot);
         }
       }
     }
@@ -267,6 +270,16 @@ static void finish(wbem_job *job, HRESULT hr, IDispatch *errobj) {
   ev->job = job;
   wbem_job_addref(job);
   wbem_queue_post(job->queue, ev);
+}
+
+/* Under the lock: the job's thread lets go of it (it ended, or parked). */
+static void job_leave_thread(wbem_job *job) {
+  job->running = 0;
+  pool.busy--;
+  if (job->stuck) {
+    job->stuck = 0;
+    pool.stuck--;
+  }
 }
 
 /* The object the call is made on, in this apartment. */
@@ -290,14 +303,9 @@ static HRESULT unmarshal_args(wbem_job *job) {
   if (!job->streams) return S_OK;
   for (i = 0; i < job->given; i++) {
     IStream *s = job->streams[i];
-    VARIANT *v = &job->argv[i];
-    void *p = NULL;
     if (!s) continue;
     job->streams[i] = NULL;
-    if (FAILED(hr = CoGetInterfaceAndReleaseStream(s, V_VT(v) == VT_DISPATCH ? &IID_IDispatch
-                                                                            : &IID_IUnknown, &p)))
-      break;
-    V_UNKNOWN(v) = p;
+    if (FAILED(hr = wbem_variant_unmarshal(&job->argv[i], s))) break;
   }
   return hr;
 }
@@ -309,7 +317,7 @@ static HRESULT make_context(wbem_job *job) {
   HRESULT hr;
   UINT i;
   if (job->ctx_arg == (UINT)-1) return S_OK;
-  hr = CoCreateInstance(&job->nvs, NULL, CLSCTX_INPROC_SERVER, &IID_IDispatch, (void **)&nvs);
+  hr = wbem_create_dispatch(&job->nvs, &nvs);
   for (i = 0; SUCCEEDED(hr) && i < job->ctx_n; i++) {
     VARIANT a[3], r;
     V_VT(&a[0]) = VT_BSTR;
@@ -360,13 +368,8 @@ static int enumerate(wbem_job *job) {
     pool_enter();
     if (job->credit <= 0) {
       job->parked = 1;
-      job->running = 0;
       pool.parked++;
-      pool.busy--;
-      if (job->stuck) {
-        job->stuck = 0;
-        pool.stuck--;
-      }
+      job_leave_thread(job);
       LeaveCriticalSection(&pool.lock);
       return 1;
     }
@@ -410,8 +413,7 @@ static int run(wbem_job *job) {
   }
   result = &job->argv[2 * job->given];
   if (job->kind == WBEM_JOB_CREATE) {
-    hr = CoCreateInstance(&job->clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-                          &IID_IDispatch, (void **)&target);
+    hr = wbem_create_dispatch(&job->clsid, &target);
     if (SUCCEEDED(hr)) {
       V_VT(result) = VT_DISPATCH;
       V_DISPATCH(result) = target;
@@ -471,12 +473,7 @@ static DWORD WINAPI worker_main(void *module) {
       continue;
     }
     pool_enter();
-    job->running = 0;
-    pool.busy--;
-    if (job->stuck) {
-      job->stuck = 0;
-      pool.stuck--;
-    }
+    job_leave_thread(job);
     LeaveCriticalSection(&pool.lock);
     wbem_job_release(job);
     pool_enter();
