@@ -33,8 +33,8 @@ local show = options.show
 local M = {}
 
 local timers = deadlines.new()
-local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> true, for spawn's
-local waiting = setmetatable({}, { __mode = "k" }) -- task -> the operation it waits on
+-- spawn's coroutines: task -> the operation it waits on, or true while it runs
+local tasks = setmetatable({}, { __mode = "k" })
 local pending = 0                                   -- operations whose caller waits
 
 -- What a task yields while it waits: nothing else may come out of a task.
@@ -177,9 +177,9 @@ function M.park(op)
   local co = running()
   if tasks[co] and isyieldable() then
     op.co = co
-    waiting[co] = op
+    tasks[co] = op
     yield(PARKED)
-    waiting[co] = nil
+    tasks[co] = true
     op.co = false
   else
     M.pump()
@@ -257,8 +257,8 @@ end
 -- (op.abandon: cancelled or left to its worker) and its wbem call raises err. Returns
 -- false when co waits on nothing.
 function M.interrupt(co, err)
-  local op = waiting[co]
-  if not op or op.done then return false end
+  local op = tasks[co]
+  if type(op) ~= "table" or op.done then return false end
   if op.abandon then op.abandon(op, err) else M.settle(op, err) end
   return true
 end
