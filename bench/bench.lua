@@ -54,18 +54,7 @@ do
 end
 
 -- put_async completion latency: one at a time, from the call until it returns.
-do
-  local lat = {}
-  for i = 1, LAT_OPS do
-    local t0 = core.clock()
-    local path = obj:put_async{}
-    lat[i] = (core.clock() - t0) * 1000
-    path:close()
-  end
-  table.sort(lat)
-  out("latency_p50_us", lat[LAT_OPS // 2 + 1])
-  out("latency_p99_us", lat[LAT_OPS * 99 // 100 + 1])
-end
+harness.percentiles("latency", harness.round_trips(obj, LAT_OPS))
 
 -- N put_async in flight: every task started (its sink created, its call made) before the
 -- first pump, then pumped to completion. Memory per pending operation: process private

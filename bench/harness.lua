@@ -11,4 +11,24 @@ local M = { util = util }
 
 function M.out(key, value) print(("%s %.1f"):format(key, value)) end
 
+--- The round trips of n obj:put_async{} made one at a time, in microseconds, sorted.
+function M.round_trips(obj, n)
+  local clock = require("wbem.core").clock
+  local lat = {}
+  for i = 1, n do
+    local t0 = clock()
+    local path = obj:put_async{}
+    lat[i] = (clock() - t0) * 1000
+    path:close()
+  end
+  table.sort(lat)
+  return lat
+end
+
+--- Prints prefix_p50_us and prefix_p99_us of a sorted list of microseconds.
+function M.percentiles(prefix, lat)
+  M.out(prefix .. "_p50_us", lat[#lat // 2 + 1])
+  M.out(prefix .. "_p99_us", lat[#lat * 99 // 100 + 1])
+end
+
 return M

@@ -4,7 +4,8 @@
 local wbem = require "wbem"
 local core = require "wbem.core"
 local simfix = require "spec.support.simfix"
-local out = require("bench.harness").out
+local harness = require "bench.harness"
+local out = harness.out
 
 local ROUND_TRIPS, INFLIGHT, LATENCY, READS = 1000, 1000, 50, 2000
 
@@ -14,25 +15,12 @@ local sink_svc <close> = simfix.connect(nil, "sink")
 local worker_svc <close> = simfix.connect(nil, "worker")
 simfix.item_class(sink_svc)
 
-local function percentiles(prefix, lat)
-  table.sort(lat)
-  out(prefix .. "_p50_us", lat[#lat // 2 + 1])
-  out(prefix .. "_p99_us", lat[#lat * 99 // 100 + 1])
-end
-
 -- put_async round trips, one at a time, on each transport (the same object class, the
 -- same simulator; sink: PutAsync_ and its events; worker: Put_ on a pool thread).
 for _, t in ipairs{ { "sink", sink_svc }, { "worker", worker_svc } } do
   local obj <close> = simfix.item(t[2], "rt-" .. t[1])
   for _ = 1, 50 do local p <close> = obj:put_async{} end   -- warm: threads, caches
-  local lat = {}
-  for i = 1, ROUND_TRIPS do
-    local t0 = core.clock()
-    local p = obj:put_async{}
-    lat[i] = (core.clock() - t0) * 1000
-    p:close()
-  end
-  percentiles("put_" .. t[1], lat)
+  harness.percentiles("put_" .. t[1], harness.round_trips(obj, ROUND_TRIPS))
 end
 
 -- INFLIGHT worker calls at once, each taking LATENCY ms in the simulator (SyncLatencyMs):
