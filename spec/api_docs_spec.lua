@@ -24,10 +24,11 @@ end
 
 -- What the documentation names: wbem.NAME, and RECEIVER:name( or RECEIVER:name{ with a
 -- lower-case name (upper-case ones are COM's own methods: svc:Get, obj:PutAsync_).
-local documented = { wbem = {}, object = {}, sink = {} }
+local documented = { wbem = {}, object = {}, sink = {}, sub = {} }
 for name in doc:gmatch("wbem%.([%a_][%w_]*)") do documented.wbem[name] = true end
 for receiver, name in doc:gmatch("(%f[%w_][%a_][%w_]*):([%l_][%w_]*)%s*[%({]") do
   if receiver == "sink" then documented.sink[name] = true
+  elseif receiver == "sub" then documented.sub[name] = true
   elseif receiver ~= "wbem" then documented.object[name] = true end
 end
 
@@ -36,6 +37,10 @@ local exported = {}
 for k in pairs(wbem) do exported[k] = true end
 local extensions = {}
 for k in pairs(debug.getregistry()["wbem.extensions"]) do extensions[k] = true end
+local sub_methods = {}
+for k, v in pairs(require("wbem.events").Subscription) do
+  if type(v) == "function" and not k:find("^__") then sub_methods[k] = true end
+end
 local sink_methods = {}
 for k in pairs(debug.getregistry()["wbem.sink"].__index) do sink_methods[k] = true end
 
@@ -63,6 +68,12 @@ describe("docs/API.md #smoke", function()
 
   it("names no obj:<method> that bridged objects do not have", function()
     assert.are.same({}, missing(documented.object, extensions))
+  end)
+
+  it("documents every method of a subscription (sub:), and names no other", function()
+    assert.is_true(sub_methods.close, "the subscription's methods are read")
+    assert.are.same({}, missing(sub_methods, documented.sub))
+    assert.are.same({}, missing(documented.sub, sub_methods))
   end)
 
   it("documents every method of a sink, and names no other", function()

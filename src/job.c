@@ -11,7 +11,9 @@
 **   core.workers([max, idle_ms]) -> the pool's figures
 **
 ** spec (a table or nil): query = true (enumerate the result, WBEM_QUERY_WINDOW objects
-** at most unread), context = table with context_arg = the position of its argument and
+** at most unread), events = true (the result is an SWbemEventSource: its NextEvent's
+** events come as a query's objects, until the job is abandoned), context = table with
+** context_arg = the position of its argument and
 ** named_value_set = the progid of the set to make on the worker, last_error = progid.
 **
 ** A job's userdata is anchored in the registry (JOBS_KEY) until its WBEM_JOB_DONE has
@@ -213,7 +215,7 @@ static int l_job_call(lua_State *L) {
   wbem_job *job;
   wbem_member *m;
   const char *name;
-  int nargs, query = 0, ctxpos = 0, base;
+  int nargs, kind = WBEM_JOB_CALL, ctxpos = 0, base;
   IDispatch *target;
   luaL_checkany(L, 1);
   if (!lua_isnil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
@@ -221,20 +223,22 @@ static int l_job_call(lua_State *L) {
   name = luaL_checkstring(L, 4);
   nargs = lua_gettop(L) - 4;
   if (lua_istable(L, 2)) {
-    query = lua_getfield(L, 2, "query") != LUA_TNIL && lua_toboolean(L, -1);
+    if (lua_getfield(L, 2, "query") != LUA_TNIL && lua_toboolean(L, -1)) kind = WBEM_JOB_QUERY;
+    if (lua_getfield(L, 2, "events") != LUA_TNIL && lua_toboolean(L, -1)) kind = WBEM_JOB_EVENTS;
+    lua_pop(L, 2);
     if (lua_getfield(L, 2, "context") == LUA_TTABLE) {
       lua_getfield(L, 2, "context_arg");
       ctxpos = (int)luaL_checkinteger(L, -1);
       luaL_argcheck(L, ctxpos >= 1 && ctxpos <= nargs, 2, "context_arg out of range");
       lua_pop(L, 1);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 1);
   }
   m = wbem_get_member(L, 3, 4, "call");
   base = lua_gettop(L);                   /* the member */
   wbem_check_argcount(L, m, nargs, name);
   lua_getiuservalue(L, 3, 1);             /* base + 1: the settings */
-  b = new_box(L, query ? WBEM_JOB_QUERY : WBEM_JOB_CALL, 1,
+  b = new_box(L, kind, 1,
               lua_istable(L, base + 1) ? base + 1 : 0);
   lua_pushvalue(L, 4);
   lua_setiuservalue(L, -2, 3);
@@ -260,7 +264,7 @@ static int l_job_call(lua_State *L) {
     }
   }
   marshal_args(L, job);
-  if (query) job->credit = WBEM_QUERY_WINDOW;
+  if (kind != WBEM_JOB_CALL) job->credit = WBEM_QUERY_WINDOW;
   if (wbem_com_is_sta()) {
     HRESULT hr = CoMarshalInterThreadInterfaceInStream(&IID_IDispatch, (IUnknown *)target, &job->target);
     if (FAILED(hr)) return wbem_raise(L, hr, "pass an object to a worker call", NULL);

@@ -11,7 +11,8 @@
 #define QUEUE_KEY  "wbem.queue.state"   /* registry: the box of this state's queue */
 #define QUEUE_META "wbem.queue"
 
-typedef struct queue_box { wbem_queue *q; } queue_box;
+/* paused: a handler asked the drain to stop after it (core.pause) */
+typedef struct queue_box { wbem_queue *q; int paused; } queue_box;
 
 static wbem_deliver_fn deliverer;   /* pushes an event's handler and arguments */
 
@@ -25,24 +26,29 @@ static int queue_gc(lua_State *L) {
   return 0;
 }
 
-wbem_queue *wbem_queue_of(lua_State *L) {
+static queue_box *box_of(lua_State *L) {
   queue_box *box;
   wbem_queue *q;
   if (lua_getfield(L, LUA_REGISTRYINDEX, QUEUE_KEY) == LUA_TUSERDATA) {
     box = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    if (box->q) return box->q;
+    if (box->q) return box;
     luaL_error(L, "wbem: the event queue is closed");
   }
   lua_pop(L, 1);
   box = lua_newuserdatauv(L, sizeof *box, 0);
   box->q = NULL;
+  box->paused = 0;
   luaL_setmetatable(L, QUEUE_META);
   q = wbem_queue_new();
   if (!q) wbem_raise(L, HRESULT_FROM_WIN32(GetLastError()), "create the event queue", NULL);
   box->q = q;
   lua_setfield(L, LUA_REGISTRYINDEX, QUEUE_KEY);
-  return q;
+  return box;
+}
+
+wbem_queue *wbem_queue_of(lua_State *L) {
+  return box_of(L)->q;
 }
 
 
@@ -79,11 +85,14 @@ static int deliver(lua_State *L) {
 }
 
 /* Runs every queued handler; the first error stops the drain and is raised, with
-** the events behind it left queued for the next pump. */
-static int drain(lua_State *L, wbem_queue *q) {
+** the events behind it left queued for the next pump. So does a handler's core.pause(),
+** without the error: a reader whose buffer is full gets to read before more come. */
+static int drain(lua_State *L, queue_box *box) {
+  wbem_queue *q = box->q;
   int n = 0;
   wbem_event *ev;
-  while ((ev = wbem_queue_pop(q)) != NULL) {
+  box->paused = 0;
+  while (!box->paused && (ev = wbem_queue_pop(q)) != NULL) {
     int status;
     lua_pushcfunction(L, traceback);
     lua_pushcfunction(L, deliver);
@@ -97,6 +106,10 @@ static int drain(lua_State *L, wbem_queue *q) {
     }
     n += lua_toboolean(L, -1);
     lua_pop(L, 2);
+  }
+  if (box->paused) {
+    box->paused = 0;
+    wbem_queue_signal_pending(q);
   }
   return n;
 }
@@ -148,7 +161,8 @@ static DWORD check_timeout(lua_State *L, int idx) {
 ** nil: wait until at least one handler ran; 0: one non-blocking step. */
 static int l_pump(lua_State *L) {
   DWORD timeout = check_timeout(L, 1);
-  wbem_queue *q = wbem_queue_of(L);
+  queue_box *box = box_of(L);
+  wbem_queue *q = box->q;
   HANDLE ready = wbem_queue_handle(q);
   ULONGLONG start = now_ms();
   int quit = 0;
@@ -160,7 +174,7 @@ static int l_pump(lua_State *L) {
       quit = dispatch_messages();
       wbem_queue_pumping(q, 0);
     }
-    n = drain(L, q);
+    n = drain(L, box);
     if (n > 0 || quit || timeout == 0) {
       lua_pushinteger(L, n);
       lua_pushboolean(L, quit);
@@ -184,6 +198,13 @@ static int l_pump(lua_State *L) {
   lua_pushinteger(L, 0);
   lua_pushboolean(L, 0);
   return 2;
+}
+
+/* pause(): the pump dispatching now stops after the running handler; what is queued
+** waits for the next pump */
+static int l_pause(lua_State *L) {
+  box_of(L)->paused = 1;
+  return 0;
 }
 
 /* queued() -> how many events wait for a pump */
@@ -215,6 +236,7 @@ static const luaL_Reg queue_meta[] = {
 
 static const luaL_Reg funcs[] = {
   {"pump", l_pump},
+  {"pause", l_pause},
   {"queued", l_queued},
   {"wait_handle", l_wait_handle},
   {"clock", l_clock},

@@ -105,6 +105,7 @@ void wbem_job_release(wbem_job *job) {
   if (InterlockedDecrement(&job->refs) != 0) return;
   job_clear_call(job);
   if (job->en) IEnumVARIANT_Release(job->en);   /* only if the pool never ran it to its end */
+  if (job->source) IDispatch_Release(job->source);
   wbem_excepinfo_clear(&job->ei);
   wbem_queue_release(job->queue);
   free(job);
@@ -164,7 +165,7 @@ HRESULT wbem_job_submit(wbem_job *job) {
 void wbem_job_credit(wbem_job *job, LONG n) {
   pool_enter();
   job->credit += n;
-  if (job->parked && job->credit > 0) {
+  if (job->parked && job->credit >= WBEM_QUERY_RESUME) {
     job->parked = 0;
     pool.parked--;
     pool_push(job);
@@ -355,14 +356,49 @@ static HRESULT open_enum(VARIANT *set, IEnumVARIANT **en) {
   return hr;
 }
 
-/* Posts a query's objects one at a time while it has credit; returns 1 when it parked
-** (the job is then the pool's, not this thread's), 0 when the job is over. */
+#define WBEM_E_TIMED_OUT_EVENT ((HRESULT)0x80043001)   /* wbemErrTimedout: NextEvent's "no event yet" */
+
+/* The next object of a query or event: S_OK with *v, S_FALSE at the end (a query's
+** last object was read, or a subscription was abandoned while it waited), or a failure
+** with the job's EXCEPINFO. An event source is asked in steps, so that nobody waits
+** on a subscription that nobody reads any more. */
+static HRESULT fetch(wbem_job *job, VARIANT *v) {
+  HRESULT hr;
+  VariantInit(v);
+  if (job->en) {
+    ULONG got = 0;
+    hr = IEnumVARIANT_Next(job->en, 1, v, &got);
+    return FAILED(hr) ? hr : hr == S_OK && got == 1 ? S_OK : S_FALSE;
+  }
+  for (;;) {
+    VARIANT step;
+    DISPPARAMS dp = { &step, NULL, 1, 0 };
+    V_VT(&step) = VT_I4;
+    V_I4(&step) = WBEM_EVENT_STEP_MS;
+    wbem_excepinfo_clear(&job->ei);
+    hr = wbem_disp_invoke(job->source, job->next_event, DISPATCH_METHOD, &dp, v, &job->ei, NULL);
+    if (hr != WBEM_E_TIMED_OUT_EVENT && !(hr == DISP_E_EXCEPTION && job->ei.scode == WBEM_E_TIMED_OUT_EVENT))
+      return hr;
+    wbem_excepinfo_clear(&job->ei);
+    if (InterlockedCompareExchange(&job->abandoned, 0, 0)) return S_FALSE;
+  }
+}
+
+static void end_fetching(wbem_job *job) {
+  if (job->en) IEnumVARIANT_Release(job->en);
+  if (job->source) IDispatch_Release(job->source);
+  job->en = NULL;
+  job->source = NULL;
+}
+
+/* Posts a query's objects (or a subscription's events) one at a time while it has
+** credit; returns 1 when it parked (the job is then the pool's, not this thread's), 0
+** when the job is over. */
 static int enumerate(wbem_job *job) {
   HRESULT hr = S_OK;
   IDispatch *errobj = NULL;
   for (;;) {
     VARIANT v;
-    ULONG got = 0;
     wbem_event *ev;
     if (InterlockedCompareExchange(&job->abandoned, 0, 0)) break;
     pool_enter();
@@ -375,13 +411,12 @@ static int enumerate(wbem_job *job) {
     }
     job->credit--;
     LeaveCriticalSection(&pool.lock);
-    VariantInit(&v);
-    hr = IEnumVARIANT_Next(job->en, 1, &v, &got);
+    hr = fetch(job, &v);
     if (FAILED(hr)) {
       errobj = take_last_error(job, hr);
       break;
     }
-    if (hr != S_OK || got == 0) {
+    if (hr != S_OK) {
       hr = S_OK;
       break;
     }
@@ -395,10 +430,22 @@ static int enumerate(wbem_job *job) {
     wbem_job_addref(job);
     wbem_queue_post(job->queue, ev);
   }
-  IEnumVARIANT_Release(job->en);
-  job->en = NULL;
+  end_fetching(job);
   finish(job, hr, errobj);
   return 0;
+}
+
+/* What a QUERY or EVENTS call returned becomes the job's source of objects. */
+static HRESULT open_source(wbem_job *job, VARIANT *result) {
+  HRESULT hr;
+  if (job->kind == WBEM_JOB_QUERY) return open_enum(result, &job->en);
+  if (V_VT(result) != VT_DISPATCH || !V_DISPATCH(result)) return E_UNEXPECTED;
+  hr = wbem_disp_id(V_DISPATCH(result), L"NextEvent", &job->next_event);
+  if (SUCCEEDED(hr)) {
+    job->source = V_DISPATCH(result);
+    VariantInit(result);
+  }
+  return hr;
 }
 
 /* Runs job; returns 1 when it parked (a query waiting for credit). */
@@ -406,7 +453,7 @@ static int run(wbem_job *job) {
   IDispatch *target = NULL, *errobj = NULL;
   VARIANT *result;
   HRESULT hr;
-  if (job->en) return enumerate(job);
+  if (job->en || job->source) return enumerate(job);
   if (InterlockedCompareExchange(&job->abandoned, 0, 0)) {
     finish(job, HRESULT_FROM_WIN32(ERROR_CANCELLED), NULL);
     return 0;
@@ -433,8 +480,8 @@ static int run(wbem_job *job) {
       if (FAILED(hr)) errobj = take_last_error(job, hr);
     }
     if (target) IDispatch_Release(target);
-    if (SUCCEEDED(hr) && job->kind == WBEM_JOB_QUERY) {
-      hr = open_enum(result, &job->en);
+    if (SUCCEEDED(hr) && (job->kind == WBEM_JOB_QUERY || job->kind == WBEM_JOB_EVENTS)) {
+      hr = open_source(job, result);
       VariantClear(result);
       if (SUCCEEDED(hr)) {
         job_clear_call(job);

@@ -13,13 +13,21 @@
 
 struct wbem_queue;
 
-enum { WBEM_JOB_CREATE = 1, WBEM_JOB_CALL, WBEM_JOB_QUERY };
+/* QUERY enumerates the SWbemObjectSet the call returns; EVENTS reads the SWbemEventSource
+** the call (ExecNotificationQuery) returns with NextEvent, until abandoned. */
+enum { WBEM_JOB_CREATE = 1, WBEM_JOB_CALL, WBEM_JOB_QUERY, WBEM_JOB_EVENTS };
 /* Event members of job events: an object of a query, the end of the job. */
 enum { WBEM_JOB_ITEM = 1, WBEM_JOB_DONE };
 
 /* How many objects of a query may wait unread on the queue before the worker stops
 ** fetching (backpressure): the loop's reading them gives the credit back. */
 #define WBEM_QUERY_WINDOW 32
+/* A parked query goes back to work once this much credit came back, not at each
+** object read: one wake-up of a worker per half window. */
+#define WBEM_QUERY_RESUME (WBEM_QUERY_WINDOW / 2)
+/* An event source's NextEvent waits at most this long at a time, so that an abandoned
+** subscription lets go of its thread within it. */
+#define WBEM_EVENT_STEP_MS 100
 
 typedef struct wbem_job {
   LONG refs;
@@ -52,6 +60,8 @@ typedef struct wbem_job {
 
   /* pool state, under the pool's lock */
   IEnumVARIANT *en;             /* a query's enumerator (worker threads only) */
+  IDispatch *source;            /* ... or the SWbemEventSource of EVENTS */
+  DISPID next_event;            /* its NextEvent */
   LONG credit;                  /* objects the query may still post unread */
   int parked;                   /* a query waiting for credit, in no queue */
   int running;

@@ -14,6 +14,7 @@ local flags = require "wbem.flags"
 local loop = require "wbem.loop"
 local options = require "wbem.options"
 local provider = require "wbem.provider"
+local stream = require "wbem.stream"
 local worker = require "wbem.worker"
 
 local type, pairs, ipairs, error, pcall, xpcall, setmetatable, select = type, pairs, ipairs,
@@ -73,10 +74,10 @@ local handlers = {
     if actx then close(actx) end
     if op.abandoned then
       close(obj)
+    elseif op.on_item then
+      op.on_item(op, obj)
     elseif op.items ~= nil then
-      op.last = op.last + 1
-      op.items[op.last] = obj
-      loop.wake(op)
+      stream.push(op, obj)
     else
       op.result = obj
     end
@@ -84,16 +85,19 @@ local handlers = {
   on_completed = function(op, hresult, errobj, actx)
     if actx then close(actx) end
     retire(op)
+    local err
+    -- read through the error object's own interface: bridged reads of a fresh object
+    -- would cost more than the whole operation
+    if not op.abandoned and hresult >= 0x80000000 then
+      err = core.completion_error(hresult, errobj, op.what)
+    end
+    -- released before settling: settling may run code that raises (a subscription's)
+    if errobj then close(errobj) end
     if op.abandoned then
       if op.result then close(op.result) end
-    elseif hresult >= 0x80000000 then
-      -- read through the error object's own interface: bridged reads of a fresh
-      -- object would cost more than the whole operation
-      loop.settle(op, core.completion_error(hresult, errobj, op.what))
     else
-      loop.settle(op, nil)
+      loop.settle(op, err)
     end
-    if errobj then close(errobj) end
   end,
 }
 
@@ -130,11 +134,11 @@ local function named_values(s, t, fname)
   return nvs
 end
 
--- Starts obj[method](obj, sink, [a1, [a2,]] flags, context, async_context) (the argument
--- order of every *Async call of the scripting API) on a sink of its own, and anchors the
--- operation until OnCompleted. The named value sets it makes are released when the call
--- returns or fails (the provider keeps what it needs).
-local function begin(obj, fname, what, opts, method, a1, a2)
+-- Starts obj[method](obj, sink, ..., flags, context, async_context) (the argument order
+-- of every *Async call of the scripting API) on a sink of its own, and anchors the
+-- operation until OnCompleted; opts.timeout bounds the whole call. The named value sets
+-- it makes are released when the call returns or fails (the provider keeps what it needs).
+local function begin(obj, fname, what, opts, method, ...)
   local s = provider.of(obj)
   local call = obj[method]
   serial = serial + 1
@@ -151,10 +155,10 @@ local function begin(obj, fname, what, opts, method, a1, a2)
                abandon = abandon }
   local sink = core.sink(handlers, s.sink, s, op)
   op.sink = sink
-  local ok, err
-  if a2 ~= nil then ok, err = pcall(call, obj, sink, a1, a2, fl, ctx, actx)
-  elseif a1 ~= nil then ok, err = pcall(call, obj, sink, a1, fl, ctx, actx)
-  else ok, err = pcall(call, obj, sink, fl, ctx, actx) end
+  local args = pack(...)
+  local n = args.n
+  args[n + 1], args[n + 2], args[n + 3] = fl, ctx, actx
+  local ok, err = pcall(call, obj, sink, unpack(args, 1, n + 3))
   if not ok then
     sink:close(false)
     error(err, 0)
@@ -164,6 +168,7 @@ local function begin(obj, fname, what, opts, method, a1, a2)
   loop.deadline(op, opts.timeout, expire)
   return op
 end
+M.begin = begin
 
 --------------------------------------------------------------------------------------
 -- The asynchronous calls, as methods of every bridged object
@@ -173,6 +178,7 @@ local call_options = {
   flags = options.flags, context = options.context, async_context = options.any,
   on_progress = options.fn, timeout = options.ms, async = options.choice{ "sink", "worker" },
 }
+M.call_options = call_options
 
 -- The transport of a call: its own async option, else its connection's, else "sink".
 -- What only a sink can serve is refused on a worker, never ignored.
@@ -193,14 +199,18 @@ local function transport(obj, opts, fname)
   end
   return mode
 end
+M.transport = transport
 
 -- Starts obj[method](..., flags, context) on a worker: the synchronous (or, for a
--- query, semisynchronous) call of the same arguments, options and results.
-local function on_worker(obj, what, opts, query, method, ...)
+-- query, semisynchronous) call of the same arguments, options and results. kind: nil
+-- for a call, "query" to enumerate the set it returns, "events" to read the event
+-- source it returns.
+local function on_worker(obj, what, opts, kind, method, ...)
   local args = pack(...)
   local ctx = opts.context
   local spec = worker.context_spec(provider.of(obj), ctx, args.n + 1)
-  spec.query = query
+  spec.query = kind == "query"
+  spec.events = kind == "events"
   if ctx ~= nil then
     args.n = args.n + 1
     if type(ctx) == "table" then ctx = false end   -- a stand-in for the set made on the worker
@@ -209,6 +219,7 @@ local function on_worker(obj, what, opts, query, method, ...)
   return worker.start(what, opts.timeout, core.job_call, spec, obj, method,
                       unpack(args, 1, args.n))
 end
+M.on_worker = on_worker
 
 -- Raises unless obj is an open bridged object (o.put_async{} instead of o:put_async{}).
 local function check_self(obj, fname)
@@ -218,25 +229,26 @@ local function check_self(obj, fname)
   end
   if not core.is_open(obj) then error(fname .. ": the object is closed", 3) end
 end
+M.check_self = check_self
 
 local function check_string(v, fname, what)
   if type(v) ~= "string" then
     error(("%s: %s must be a string, got %s"):format(fname, what, show(v)), 3)
   end
 end
+M.check_string = check_string
 
 local methods = {}
 local check_put = options.checker("obj:put_async", call_options)
 local check_delete = options.checker("obj:delete_async", call_options)
 local check_get = options.checker("svc:get_async", call_options)
-local check_query = options.checker("svc:query_async", call_options)
 
 -- obj:put_async{flags=, context=, async_context=, on_progress=, timeout=} -> SWbemObjectPath
 function methods.put_async(obj, opts)
   check_self(obj, "obj:put_async")
   opts = check_put(opts)
   if transport(obj, opts, "obj:put_async") == "worker" then
-    return loop.await(on_worker(obj, "Put_", opts, false, "Put_", opts.flags or 0))
+    return loop.await(on_worker(obj, "Put_", opts, nil, "Put_", opts.flags or 0))
   end
   local op = begin(obj, "obj:put_async", "PutAsync_", opts, "PutAsync_")
   return loop.await(op)
@@ -247,7 +259,7 @@ function methods.delete_async(obj, opts)
   check_self(obj, "obj:delete_async")
   opts = check_delete(opts)
   if transport(obj, opts, "obj:delete_async") == "worker" then
-    loop.await(on_worker(obj, "Delete_", opts, false, "Delete_", opts.flags or 0))
+    loop.await(on_worker(obj, "Delete_", opts, nil, "Delete_", opts.flags or 0))
   else
     loop.await(begin(obj, "obj:delete_async", "DeleteAsync_", opts, "DeleteAsync_"))
   end
@@ -260,50 +272,10 @@ function methods.get_async(svc, path, opts)
   check_string(path, "svc:get_async", "the object path")
   opts = check_get(opts)
   if transport(svc, opts, "svc:get_async") == "worker" then
-    return loop.await(on_worker(svc, "Get " .. path, opts, false, "Get", path, opts.flags or 0))
+    return loop.await(on_worker(svc, "Get " .. path, opts, nil, "Get", path, opts.flags or 0))
   end
   local op = begin(svc, "svc:get_async", "GetAsync " .. path, opts, "GetAsync", path)
   return loop.await(op)
-end
-
--- for obj in svc:query_async(wql, {...}) do ... end
--- Yields each object as OnObjectReady brings it; leaving the loop early cancels the query.
-function methods.query_async(svc, wql, opts)
-  check_self(svc, "svc:query_async")
-  check_string(wql, "svc:query_async", "the WQL query")
-  opts = check_query(opts)
-  local op
-  if transport(svc, opts, "svc:query_async") == "worker" then
-    op = on_worker(svc, "ExecQuery " .. wql, opts, true, "ExecQuery", wql, "WQL",
-                   worker.query_flags(opts.flags))
-  else
-    op = begin(svc, "svc:query_async", "ExecQueryAsync " .. wql, opts, "ExecQueryAsync",
-               wql, "WQL")
-  end
-  op.items, op.first, op.last = {}, 1, 0
-  local job = op.job
-  local function next_item()
-    while true do
-      if op.first <= op.last then
-        local item = op.items[op.first]
-        op.items[op.first] = nil
-        op.first = op.first + 1
-        if job then job:credit(1) end   -- the worker may fetch one more
-        return item
-      end
-      if op.done then
-        if op.err then error(op.err, 0) end
-        return nil
-      end
-      loop.park(op)
-    end
-  end
-  local closer = setmetatable({}, { __close = function()
-    if not op.done then op.abandon(op, nil) end
-    for i = op.first, op.last do close(op.items[i]) end
-    op.first = op.last + 1
-  end })
-  return next_item, nil, nil, closer
 end
 
 --------------------------------------------------------------------------------------

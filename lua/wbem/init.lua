@@ -22,6 +22,9 @@ local worker = require "wbem.worker"
 local fallback = require "wbem.fallback"
 local connection = require "wbem.connection"
 local fleet = require "wbem.fleet"
+local exec = require "wbem.exec"
+require "wbem.family"         -- svc:instances_of_async, obj:associators_async, ...
+require "wbem.events"         -- svc:events, svc:subscribe
 
 local M = {}
 
@@ -68,40 +71,7 @@ end
 -- out-parameters object (out.ReturnValue, out.ProcessId, ...). obj is a class or
 -- an instance (SWbemObject). A direct call, obj:Create(...), that the object answers
 -- with E_NOTIMPL (Wine 8 does, for every WMI method) comes here too (wbem.fallback).
-function M.exec(obj, method, params)
-  if not core.is_object(obj) then
-    error("wbem.exec: expects a bridged SWbemObject, got a " .. type(obj), 2)
-  end
-  if type(method) ~= "string" then
-    error("wbem.exec: expects a method name, got a " .. type(method), 2)
-  end
-  if params ~= nil and type(params) ~= "table" then
-    error("wbem.exec: parameters must be a table of name = value, got a " .. type(params), 2)
-  end
-  if params == nil or next(params) == nil then return obj:ExecMethod_(method) end
-  local methods <close> = obj.Methods_
-  local m <close> = methods:Item(method)
-  local class_in <close> = m.InParameters
-  if class_in == nil then
-    error(("wbem.exec: %s takes no in-parameters"):format(method), 2)
-  end
-  -- an instance of the in-parameters class, as Microsoft's samples make; Wine 8
-  -- lacks SpawnInstance_ and lets the class object carry the values instead
-  local ok, inp = pcall(class_in.SpawnInstance_, class_in)
-  if not ok then
-    if not (core.is_error(inp) and inp.name == "E_NOTIMPL") then error(inp, 0) end
-    inp = class_in
-  end
-  for k, v in pairs(params) do
-    if type(k) ~= "string" then
-      error("wbem.exec: parameter names must be strings, got a " .. type(k), 2)
-    end
-    inp[k] = v
-  end
-  local out = obj:ExecMethod_(method, inp)
-  if not rawequal(inp, class_in) then core.close(inp) end
-  return out
-end
+M.exec = exec.exec
 
 --- Binds a moniker ("winmgmts:..." or any display name) to its object.
 function M.get(moniker)

@@ -9,6 +9,8 @@
 --   op.result    the value await() returns
 --   op.co        the task parked on it, while one is
 --   op.deadline  with a deadline: when op.expire(op) is called (from a pump step)
+--   op.on_settle called by settle(), after the waiter was woken (a subscription that
+--                nobody waits on hears its failure so)
 --
 -- Which coroutines yield: only tasks, the coroutines that wbem.spawn (or wbem.run)
 -- made. Any other coroutine (a coroutine.wrap generator, a host's own scheduler) gets
@@ -155,6 +157,7 @@ function M.settle(op, err)
   pending = pending - 1
   if op.slot then timers:remove(op) end
   wake(op)
+  if op.on_settle then op.on_settle(op) end
 end
 
 --- Gives op a deadline ms from now: op.expire(op) runs from the pump step that finds it

@@ -12,6 +12,7 @@
 local core = require "wbem.core"
 local flags = require "wbem.flags"
 local loop = require "wbem.loop"
+local stream = require "wbem.stream"
 
 local select, error, pack, unpack, type = select, error, table.pack, table.unpack, type
 local close, is_object = core.close, core.is_object
@@ -33,10 +34,9 @@ end
 -- One handler for every job of the state: op is what the job was started for.
 core.job_handler(function(op, kind, err, ...)
   if kind == "item" then           -- err is the object here
-    if op.abandoned then close(err) return end
-    op.last = op.last + 1
-    op.items[op.last] = err
-    loop.wake(op)
+    if op.abandoned then close(err)
+    elseif op.on_item then op.on_item(op, err)
+    else stream.push(op, err) end
     return
   end
   if op.abandoned then
