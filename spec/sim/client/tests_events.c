@@ -171,6 +171,12 @@ static void semisync(void)
     ok(SUCCEEDED(hr) && V_VT(t) == VT_BSTR && wcslen(V_BSTR(t)) >= 17 && V_BSTR(t)[0] == L'1',
        "events: TIME_CREATED is a FILETIME as a decimal string (uint64): %s", vstr(t));
 
+    VARIANT *text = vkeep();
+    hr = disp_call(ev, L"GetObjectText_", text, 0);
+    ok(SUCCEEDED(hr) && V_VT(text) == VT_BSTR && wcsstr(V_BSTR(text), L"instance of __InstanceCreationEvent") &&
+           wcsstr(V_BSTR(text), L"TargetInstance = \ninstance of SimT_Thing"),
+       "events: GetObjectText_ of the event writes TargetInstance as an embedded instance");
+
     set_size(svc, L"SimT_Thing.Name=\"a\"", 5);
     ev = next_event(src, 1000, &hr);
     check_wstr(class_of(ev, b1), L"__InstanceModificationEvent", "events: an update is an __InstanceModificationEvent");
@@ -178,7 +184,8 @@ static void semisync(void)
     check_long(embedded_long(ev, L"PreviousInstance", L"Size"), -2, "events: its PreviousInstance the old one (Size null)");
 
     make_instance(svc, L"SimT_Sub", L"Name", L"s");
-    ev = next_event(src, 1000, &hr);
+    ev = disp_callo(src, L"NextEvent", &hr, 0);      /* iTimeoutMs omitted: wbemTimeoutInfinite */
+    check_hr(hr, S_OK, "events: NextEvent() with its default timeout returns the queued event");
     check_wstr(embedded_str(ev, L"TargetInstance", L"Name", b2), L"s",
                "events: ISA selects the instances of subclasses too");
     check_hr(delete_path(svc, L"SimT_Thing.Name=\"a\""), S_OK, "events: Delete of the instance");
@@ -624,6 +631,101 @@ static void storm(void)
     check_long(ctl_live(g_ctl), before, "storm: once cancelled and the events let go, LiveObjects is back");
 }
 
+static void storm_direct(void)
+{
+    HRESULT hr;
+    IDispatch *svc = setup();
+    event_class(svc, L"SimT_Storm", L"__ExtrinsicEvent");
+    IDispatch *ev = event_instance(svc, L"SimT_Storm", 1);
+    ctl_set_str(g_ctl, L"Delivery", L"direct");
+    ev_group g;
+    ev_group_init(&g);
+    simsink *s = simsink_keep(&g, &hr);
+    LONG before = ctl_live(g_ctl);
+    hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(s ? s->sink : NULL),
+                   v_str(L"SELECT * FROM SimT_Storm WHERE Level = 1"));
+    check_hr(fire(ev, 10000), S_OK, "storm direct: FireEvent(ev, 10000) with direct delivery");
+    BOOL got = wait_events(s ? s->rcv : NULL, 10000, 30000);
+    ok(got, "storm direct: 10,000 OnObjectReady on the worker thread");
+    disp_put(ev, L"Level", v_i4(2));
+    fire(ev, 100);                                    /* not selected */
+    disp_call(s ? s->sink : NULL, L"Cancel", NULL, 0);
+    wait_done(s, WAIT_MS);
+    check_long(s ? receiver_count_id(s->rcv, EV_OBJECT_READY) : -1, 10000, "storm direct: WHERE Level = 1 left the other 100 out");
+    receiver_clear(s ? s->rcv : NULL);
+    check_long(ctl_live(g_ctl), before, "storm direct: LiveObjects back once cancelled");
+    simsink_pool_close();
+    ev_group_free(&g);
+}
+
+/* ---- many threads making changes while one waits for their events ---- */
+
+#define PRODUCERS 8
+#define PER_PRODUCER 100
+typedef struct producer { IStream *in; int i; HRESULT hr; } producer;
+
+static DWORD WINAPI produce(void *p)
+{
+    producer *pr = p;
+    IDispatch *svc = NULL;
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    pr->hr = CoGetInterfaceAndReleaseStream(pr->in, &IID_IDispatch, (void **)&svc);
+    for (int k = 0; k < PER_PRODUCER && SUCCEEDED(pr->hr); k++) {
+        WCHAR name[32];
+        swprintf(name, 32, L"p%d_%d", pr->i, k);
+        pr->hr = raw_make(svc, L"SimT_Thing", name);
+    }
+    if (svc) IDispatch_Release(svc);
+    CoUninitialize();
+    return 0;
+}
+
+static void threads(void)
+{
+    HRESULT hr;
+    IDispatch *svc = setup();
+    IDispatch *src = subscribe(svc, L"SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'SimT_Thing'", &hr);
+    simsink *s = simsink_keep(NULL, &hr);
+    disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(s ? s->sink : NULL),
+              v_str(L"SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'SimT_Thing'"));
+    producer pr[PRODUCERS];
+    HANDLE t[PRODUCERS];
+    int started = 0;
+    for (int i = 0; i < PRODUCERS; i++) {
+        pr[i].i = i;
+        pr[i].hr = E_FAIL;
+        if (FAILED(CoMarshalInterThreadInterfaceInStream(&IID_IDispatch, (IUnknown *)svc, &pr[i].in))) break;
+        if (!(t[i] = CreateThread(NULL, 0, produce, &pr[i], 0, NULL))) break;
+        started++;
+    }
+    mta_wait w;
+    int got = 0;
+    /* the semisynchronous subscription, read from an MTA thread while they write */
+    for (int k = 0; k < PRODUCERS * PER_PRODUCER; k++) {
+        HANDLE r = start_mta_wait(src, &w, 5000);
+        if (!r) break;
+        pump_for(0);
+        WaitForSingleObject(r, 6000);
+        CloseHandle(r);
+        CloseHandle(w.started);
+        if (FAILED(w.hr)) break;
+        got++;
+    }
+    WaitForMultipleObjects(started, t, TRUE, 10000);
+    int bad = 0;
+    for (int i = 0; i < started; i++) {
+        bad += FAILED(pr[i].hr);
+        CloseHandle(t[i]);
+    }
+    ok(started == PRODUCERS && !bad, "threads: %d MTA threads made %d instances each", PRODUCERS, PER_PRODUCER);
+    check_long(got, PRODUCERS * PER_PRODUCER, "threads: NextEvent (on MTA threads) got every creation once");
+    next_event(src, 0, &hr);
+    check_hr(hr, wbemErrTimedout_, "threads: ... and no more");
+    ok(wait_events(s ? s->rcv : NULL, PRODUCERS * PER_PRODUCER, WAIT_MS), "threads: the STA sink got all of them too");
+    pump_for(20);
+    check_long(s ? receiver_count(s->rcv) : -1, PRODUCERS * PER_PRODUCER, "threads: ... once each");
+}
+
 const test_case suite_events[] = {
     { "events: the event classes of every namespace", classes },
     { "events: ExecNotificationQuery and NextEvent", semisync },
@@ -638,5 +740,7 @@ const test_case suite_events[] = {
     { "events: WITHIN polling of a dynamic class, TOO_PRECISE", polling },
     { "events: extrinsic events with Control.FireEvent", extrinsic },
     { "events: a storm of 10,000 through a sink", storm },
+    { "events: a storm of 10,000 with direct delivery", storm_direct },
+    { "events: many threads making events, NextEvent on MTA threads", threads },
     { NULL, NULL },
 };

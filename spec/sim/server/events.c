@@ -761,7 +761,10 @@ static snap_item *take_snapshot(const sim_sub *s, int *n)
       v[kept].d = items[i];
       items[i] = NULL;
       if (v[kept].key) kept++;
-      else data_free(v[kept].d);
+      else {
+        SysFreeString(v[kept].text);
+        data_free(v[kept].d);
+      }
     }
   }
   data_list_free(items, count);

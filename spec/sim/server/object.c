@@ -549,6 +549,13 @@ HRESULT object_embed(sim_data *d, VARIANT *out)
   return S_OK;
 }
 
+/* The data of an embedded object, read without the lock: no one changes it. */
+const sim_data *object_embedded_data(IDispatch *disp)
+{
+  sim_object *o = from_dispatch(disp);
+  return o ? o->data : NULL;
+}
+
 /* Called without the object lock (object_snapshot takes it). */
 HRESULT object_unembed(VARIANT *v)
 {

@@ -417,6 +417,7 @@ HRESULT worker_submit_notify(IDispatch *sink, IDispatch *ctx, IDispatch *actx, c
 ** copies of the data; object_unembed turns such a value read out into a fresh object. */
 HRESULT object_embed(sim_data *d, VARIANT *out);      /* takes d */
 HRESULT object_unembed(VARIANT *v);
+const sim_data *object_embedded_data(IDispatch *obj); /* the frozen data, no lock needed */
 /* query.c: the WQL tokens, for the event queries */
 const WCHAR *wql_skip(const WCHAR *s);
 const WCHAR *wql_keyword(const WCHAR *s, const WCHAR *kw);
