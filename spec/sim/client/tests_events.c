@@ -193,6 +193,20 @@ static void semisync(void)
     check_wstr(class_of(ev, b1), L"__InstanceDeletionEvent", "events: a delete is an __InstanceDeletionEvent");
     check_wstr(embedded_str(ev, L"TargetInstance", L"Name", b2), L"a", "events: with the deleted instance");
 
+    /* the asynchronous forms change the repository too, on the worker: the same events */
+    IDispatch *inst = spawn(svc, L"SimT_Thing", &hr);
+    disp_put(inst, L"Name", v_str(L"async"));
+    simsink *k = simsink_keep(NULL, &hr);
+    put_async(inst, k, 0, NULL, NULL);
+    wait_done(k, WAIT_MS);
+    ev = next_event(src, 1000, &hr);
+    check_wstr(embedded_str(ev, L"TargetInstance", L"Name", b2), L"async", "events: PutAsync_ makes the creation event");
+    receiver_clear(k ? k->rcv : NULL);
+    hr = disp_call(svc, L"DeleteAsync", NULL, 2, v_disp(k ? k->sink : NULL), v_str(L"SimT_Thing.Name=\"async\""));
+    wait_done(k, WAIT_MS);
+    ev = next_event(src, 1000, &hr);
+    check_wstr(class_of(ev, b1), L"__InstanceDeletionEvent", "events: DeleteAsync makes the deletion event");
+
     /* NextEvent(0) polls; a timeout waits, then wbemErrTimedout */
     double t0 = now_ms();
     next_event(src, 0, &hr);

@@ -37,6 +37,8 @@
 **   SWbemServices.Get, Delete, InstancesOf, ExecQuery (with any flags: a semisynchronous
 **     call, wbemFlagReturnImmediately, still asks the server to start the query; the
 **     simulator's result is whole by then, so its enumeration waits no more)
+**   SWbemServices.ExecNotificationQuery (the call that registers the query; NextEvent
+**     reads what the subscription queued and is not one)
 **   SWbemObject.Put_, Delete_
 ** and nothing else: not the asynchronous forms (LatencyMs and Hang are theirs); not what
 ** wbemdisp does on the client's own copy of an object (property reads and writes,
