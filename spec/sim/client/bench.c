@@ -243,6 +243,36 @@ static int bench_idle(void)
     return 0;
 }
 
+/* notify_events_per_s: one STA sink on ExecNotificationQueryAsync("SELECT * FROM
+ * Sim_BenchEvent"), a class derived from __ExtrinsicEvent; Control.FireEvent(ev, 10000),
+ * timed from the fire to the 10,000th OnObjectReady received while pumping (marshal). */
+#define NOTIFY_EVENTS 10000
+static int bench_notify(IDispatch *svc)
+{
+    HRESULT hr;
+    simsink s;
+    IDispatch *cls = new_class(svc, L"Sim_BenchEvent", L"__ExtrinsicEvent", "Seq:uint32", &hr);
+    if (SUCCEEDED(hr)) hr = put_flags(cls, 0, NULL);
+    IDispatch *ev = SUCCEEDED(hr) ? spawn(svc, L"Sim_BenchEvent", &hr) : NULL;
+    if (SUCCEEDED(hr)) hr = disp_put(ev, L"Seq", v_i4(1));
+    if (SUCCEEDED(hr)) hr = simsink_open(&s, NULL, NULL);
+    if (FAILED(hr)) { printf("# notify: FAILED %s %s\n", hr_name(hr), disp_last_error()); return 1; }
+    hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(s.sink), v_str(L"SELECT * FROM Sim_BenchEvent"));
+    double t0 = now_ms();
+    if (SUCCEEDED(hr)) hr = disp_call(g_ctl, L"FireEvent", NULL, 2, v_disp(ev), v_i4(NOTIFY_EVENTS));
+    BOOL got = SUCCEEDED(hr) && wait_events(s.rcv, NOTIFY_EVENTS, 60000);
+    double t1 = now_ms();
+    int n = receiver_count_id(s.rcv, EV_OBJECT_READY);
+    disp_call(s.sink, L"Cancel", NULL, 0);
+    simsink_close(&s);
+    printf("# notify: one STA sink on ExecNotificationQueryAsync(\"SELECT * FROM Sim_BenchEvent\"), an __ExtrinsicEvent"
+           " class; Control.FireEvent(ev, %d), from the fire to the last OnObjectReady while pumping: %d in %.1f ms\n",
+           NOTIFY_EVENTS, n, t1 - t0);
+    if (!got || n != NOTIFY_EVENTS) { printf("# notify: FAILED %s\n", hr_name(hr)); return 1; }
+    printf("notify_events_per_s %.1f\n", NOTIFY_EVENTS / ((t1 - t0) / 1000.0));
+    return 0;
+}
+
 int bench_main(void)
 {
     HRESULT hr;
@@ -275,6 +305,7 @@ int bench_main(void)
         failed |= bench_inflight(obj, 100000, 2000);
         failed |= bench_cancel(obj);
         failed |= bench_first_read(svc, obj);
+        failed |= bench_notify(svc);
         failed |= bench_idle();
     }
     pool_release_all();

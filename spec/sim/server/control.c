@@ -37,6 +37,8 @@
 **   SWbemServices.Get, Delete, InstancesOf, ExecQuery (with any flags: a semisynchronous
 **     call, wbemFlagReturnImmediately, still asks the server to start the query; the
 **     simulator's result is whole by then, so its enumeration waits no more)
+**   SWbemServices.ExecNotificationQuery (the call that registers the query; NextEvent
+**     reads what the subscription queued and is not one)
 **   SWbemObject.Put_, Delete_
 ** and nothing else: not the asynchronous forms (LatencyMs and Hang are theirs); not what
 ** wbemdisp does on the client's own copy of an object (property reads and writes,
@@ -70,6 +72,7 @@ enum {
   ID_SYNC_LATENCY, ID_SYNC_HANG, ID_SYNC_WAITING, ID_ADD_SERVER, ID_REMOVE_SERVER, ID_CONNECTING, ID_PEAK,
   ID_CONNECTIONS, ID_LAST = ID_CONNECTIONS
 };
+enum { ID_FIRE_EVENT = 0x100 };      /* a method (events.c), outside the properties' range */
 
 
 
@@ -97,6 +100,7 @@ static const sim_member members[] = {
   { L"Connecting", ID_CONNECTING, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
   { L"PeakConnects", ID_PEAK, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
   { L"Connections", ID_CONNECTIONS, INVOKE_PROPERTYGET, VT_I4, 0, { 0, 0 }, { NULL, NULL } },
+  { L"FireEvent", ID_FIRE_EVENT, INVOKE_FUNC, VT_EMPTY, 2, { VT_DISPATCH, VT_I4 }, { L"instance", L"count" } },
 };
 #define NMEMBERS (UINT)(sizeof members / sizeof members[0])
 
@@ -220,6 +224,7 @@ static void reset(void)
   WakeAllConditionVariable(&sync_cv);
   free(old);
   hosts_reset();                  /* the connects hung on an added server are cancelled too */
+  events_reset();                 /* every subscription ends (the async ones' OnCompleted follow) */
   worker_cancel_all();
   repo_reset();
   locator_reset_peak();
@@ -394,6 +399,26 @@ static HRESULT WINAPI control_Invoke(IDispatch *iface, DISPID id, REFIID riid, L
   (void)iface; (void)riid; (void)lcid; (void)argerr;
   if (!params) params = &none;
   if (result) VariantInit(result);
+  if (id == ID_FIRE_EVENT) {
+    /* FireEvent(instance [, count = 1]): an instance of a class derived from
+    ** __ExtrinsicEvent, delivered count times to every subscription that selects it */
+    VARIANT inst, cv;
+    HRESULT hr;
+    LONG count = 1;
+    if (!(flags & DISPATCH_METHOD)) return DISP_E_MEMBERNOTFOUND;
+    if (params->cArgs < 1 || params->cArgs > 2) return DISP_E_BADPARAMCOUNT;
+    if (FAILED(sim_arg(params, 0, VT_DISPATCH, &inst))) return fail(ei, E_INVALIDARG);
+    if (params->cArgs == 2 && (hr = sim_arg(params, 1, VT_I4, &cv)) != DISP_E_PARAMNOTFOUND) {
+      if (FAILED(hr)) {
+        VariantClear(&inst);
+        return DISP_E_TYPEMISMATCH;
+      }
+      count = V_I4(&cv);
+    }
+    hr = events_fire(V_DISPATCH(&inst), count);
+    VariantClear(&inst);
+    return FAILED(hr) ? fail(ei, hr) : S_OK;
+  }
   if (id == ID_FAILNEXT || id == ID_RESET || id == ID_ADD_SERVER || id == ID_REMOVE_SERVER) {
     if (!(flags & DISPATCH_METHOD)) return DISP_E_MEMBERNOTFOUND;
     if (id == ID_ADD_SERVER || id == ID_REMOVE_SERVER) return servers(id, params, ei);

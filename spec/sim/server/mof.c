@@ -25,6 +25,7 @@ static const WCHAR *type_name(CIMTYPE t)
   case CIM_DATETIME: return L"datetime";
   case CIM_REFERENCE: return L"object ref";
   case CIM_CHAR16: return L"char16";
+  case CIM_OBJECT: return L"object";
   default: return L"string";
   }
 }
@@ -32,6 +33,19 @@ static const WCHAR *type_name(CIMTYPE t)
 static void add_scalar(sim_strbuf *b, CIMTYPE type, const VARIANT *v)
 {
   VARIANT t;
+  if (V_VT(v) == VT_DISPATCH) {
+    /* an embedded object (an event's TargetInstance ...): its own MOF, inline */
+    const sim_data *d = object_embedded_data(V_DISPATCH(v));
+    BSTR text = d ? mof_text(d) : NULL;
+    if (text) {
+      size_t n = wcslen(text);
+      if (n && text[n - 1] == L'\n') n--;          /* the value's ";" follows */
+      if (n && text[n - 1] == L';') n--;
+      strbuf_add(b, text, n);
+    }
+    SysFreeString(text);
+    return;
+  }
   if (V_VT(v) == VT_BOOL) {
     strbuf_str(b, V_BOOL(v) ? L"TRUE" : L"FALSE");
     return;

@@ -181,6 +181,7 @@ static HRESULT invoke_property(sim_object *o, DISPID id, WORD flags, DISPPARAMS 
   }
   else hr = DISP_E_MEMBERNOTFOUND;
   object_unlock();
+  if (SUCCEEDED(hr) && result && !(flags & DISPATCH_PROPERTYPUT)) hr = object_unembed(result);
   if (FAILED(hr) && HRESULT_FACILITY(hr) == FACILITY_ITF) {
     sim_fail(hr, L"Put", name);
     if (ei) sim_excepinfo(ei, hr, L"SWbemObjectEx");
@@ -531,6 +532,45 @@ static const ISWbemObjectExVtbl object_vtbl = {
   object_get_Path_, object_get_Security_,
   object_Refresh_, object_get_SystemProperties_, object_GetText_, object_SetFromText_,
 };
+
+/* An embedded object is stored as an object of its own that nobody else holds, so no one
+** can change it: the copies of the data (data_clone) share it, and a read hands out a new
+** object with a copy of its data (object_unembed), as wbemdisp hands out a new SWbemObject
+** for an embedded object. It is not counted in LiveObjects: the data holding it is. */
+HRESULT object_embed(sim_data *d, VARIANT *out)
+{
+  IDispatch *obj;
+  HRESULT hr = object_create(d, FALSE, &obj);
+  VariantInit(out);
+  if (FAILED(hr)) return hr;
+  object_count(obj, FALSE);
+  V_VT(out) = VT_DISPATCH;
+  V_DISPATCH(out) = obj;
+  return S_OK;
+}
+
+/* The data of an embedded object, read without the lock: no one changes it. */
+const sim_data *object_embedded_data(IDispatch *disp)
+{
+  sim_object *o = from_dispatch(disp);
+  return o ? o->data : NULL;
+}
+
+/* Called without the object lock (object_snapshot takes it). */
+HRESULT object_unembed(VARIANT *v)
+{
+  sim_data *d;
+  IDispatch *obj;
+  HRESULT hr;
+  if (V_VT(v) != VT_DISPATCH || !V_DISPATCH(v)) return S_OK;
+  d = object_snapshot(V_DISPATCH(v));
+  VariantClear(v);
+  if (!d) return E_OUTOFMEMORY;
+  if (FAILED(hr = object_create(d, FALSE, &obj))) return hr;
+  V_VT(v) = VT_DISPATCH;
+  V_DISPATCH(v) = obj;
+  return S_OK;
+}
 
 HRESULT object_create(sim_data *d, BOOL is_error, IDispatch **out)
 {

@@ -231,6 +231,7 @@ static HRESULT WINAPI property_get_Value(ISWbemProperty *iface, VARIANT *out)
   sim_prop *pr = locked_prop(p);
   HRESULT hr = pr ? VariantCopy(out, &pr->value) : (HRESULT)WBEM_E_NOT_FOUND;
   object_unlock();
+  if (SUCCEEDED(hr)) hr = object_unembed(out);     /* an embedded object: a copy of its own */
   return FAILED(hr) ? sim_fail(hr, L"Value", p->name) : S_OK;
 }
 

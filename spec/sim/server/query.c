@@ -44,6 +44,39 @@ static const WCHAR *ident(const WCHAR *s, WCHAR **out)
   return s;
 }
 
+/* 'text' or "text" (with \ escapes), or a bare word; NULL when there is none. */
+static const WCHAR *literal(const WCHAR *s, WCHAR **out, BOOL *quoted)
+{
+  *out = NULL;
+  *quoted = FALSE;
+  s = skip(s);
+  if (*s == L'\'' || *s == L'"') {
+    WCHAR quote = *s++;
+    size_t n = 0;
+    if (!(*out = malloc((wcslen(s) + 1) * sizeof(WCHAR)))) return NULL;
+    while (*s && *s != quote) {
+      if (*s == L'\\' && s[1]) s++;
+      (*out)[n++] = *s++;
+    }
+    (*out)[n] = 0;
+    if (*s != quote) {
+      free(*out);
+      *out = NULL;
+      return NULL;
+    }
+    *quoted = TRUE;
+    return s + 1;
+  }
+  else {
+    const WCHAR *start = s;
+    while (*s && *s != L' ' && *s != L'\t' && *s != L')') s++;
+    if (s == start || !(*out = malloc((size_t)(s - start + 1) * sizeof(WCHAR)))) return NULL;
+    memcpy(*out, start, (size_t)(s - start) * sizeof(WCHAR));
+    (*out)[s - start] = 0;
+    return s;
+  }
+}
+
 typedef struct wql {
   WCHAR *cls, *prop, *literal;
   BOOL quoted, negate;
@@ -71,30 +104,7 @@ static HRESULT parse(const WCHAR *s, wql *q)
     s += 2;
   }
   else goto bad;
-  s = skip(s);
-  if (*s == L'\'' || *s == L'"') {
-    WCHAR quote = *s++;
-    size_t n = 0;
-    q->literal = malloc((wcslen(s) + 1) * sizeof(WCHAR));
-    if (!q->literal) goto bad;
-    while (*s && *s != quote) {
-      if (*s == L'\\' && s[1]) s++;
-      q->literal[n++] = *s++;
-    }
-    if (*s != quote) goto bad;
-    q->literal[n] = 0;
-    q->quoted = TRUE;
-    s++;
-  }
-  else {
-    const WCHAR *start = s;
-    while (*s && *s != L' ' && *s != L'\t') s++;
-    if (s == start) goto bad;
-    q->literal = malloc((size_t)(s - start + 1) * sizeof(WCHAR));
-    if (!q->literal) goto bad;
-    memcpy(q->literal, start, (size_t)(s - start) * sizeof(WCHAR));
-    q->literal[s - start] = 0;
-  }
+  if (!(s = literal(s, &q->literal, &q->quoted))) goto bad;
   if (*skip(s)) goto bad;
   return S_OK;
 bad:
@@ -102,24 +112,35 @@ bad:
   return (HRESULT)WBEM_E_INVALID_QUERY;
 }
 
-static BOOL matches(const wql *q, const sim_data *d)
+BOOL wql_prop_equal(const sim_prop *p, const WCHAR *literal)
 {
-  const sim_prop *p = data_prop(d, q->prop);
   BOOL eq = FALSE;
   if (!p || V_VT(&p->value) == VT_NULL || (p->type & CIM_FLAG_ARRAY)) return FALSE;
-  if (V_VT(&p->value) == VT_BSTR) eq = _wcsicmp(V_BSTR(&p->value), q->literal) == 0;
+  if (V_VT(&p->value) == VT_BSTR) eq = _wcsicmp(V_BSTR(&p->value), literal) == 0;
   else {
     VARIANT lit, conv;
     V_VT(&lit) = VT_BSTR;
-    V_BSTR(&lit) = SysAllocString(q->literal);
+    V_BSTR(&lit) = SysAllocString(literal);
     VariantInit(&conv);
     if (SUCCEEDED(VariantChangeTypeEx(&conv, &lit, LOCALE_INVARIANT, VARIANT_ALPHABOOL, V_VT(&p->value))))
       eq = VarCmp((VARIANT *)&p->value, &conv, LOCALE_INVARIANT, 0) == VARCMP_EQ;
     VariantClear(&lit);
     VariantClear(&conv);
   }
-  return q->negate ? !eq : eq;
+  return eq;
 }
+
+static BOOL matches(const wql *q, const sim_data *d)
+{
+  const sim_prop *p = data_prop(d, q->prop);
+  if (!p || V_VT(&p->value) == VT_NULL || (p->type & CIM_FLAG_ARRAY)) return FALSE;
+  return q->negate ? !wql_prop_equal(p, q->literal) : wql_prop_equal(p, q->literal);
+}
+
+const WCHAR *wql_skip(const WCHAR *s) { return skip(s); }
+const WCHAR *wql_keyword(const WCHAR *s, const WCHAR *kw) { return keyword(s, kw); }
+const WCHAR *wql_ident(const WCHAR *s, WCHAR **out) { return ident(s, out); }
+const WCHAR *wql_literal(const WCHAR *s, WCHAR **out, BOOL *quoted) { return literal(s, out, quoted); }
 
 HRESULT wql_check_language(const WCHAR *lang)
 {

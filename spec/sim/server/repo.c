@@ -407,6 +407,28 @@ static sim_inst *find_instance(sim_ns *ns, const sim_data *d, ULONG h)
 }
 
 /* Key names in a path must be the class's keys. */
+/* The intrinsic events of a change (events.c), nothing when no one subscribed; the lock is
+** held. Instances of a class marked dynamic have a provider without an event provider:
+** their events come from WITHIN polling only, never from here. */
+#define MAX_CHAIN 64
+static void notify(sim_ns *ns, BOOL is_class, int kind, const sim_data *before, const sim_data *after)
+{
+  const WCHAR *chain[MAX_CHAIN];
+  const WCHAR *name = (after ? after : before)->cls;
+  BOOL dynamic = FALSE;
+  int n = 0;
+  if (!events_active()) return;
+  while (name && n < MAX_CHAIN) {
+    sim_data *c = find_class(ns, name);
+    chain[n++] = name;
+    if (!c) break;
+    if (qual_true(&c->quals, L"dynamic")) dynamic = TRUE;
+    name = c->super;
+  }
+  if (!is_class && dynamic) return;
+  events_intrinsic(ns->name, is_class, kind, chain, n, before, after);
+}
+
 static HRESULT check_path_keys(const sim_data *cls, const sim_path *p)
 {
   int i;
@@ -618,11 +640,20 @@ static HRESULT put_instance(sim_ns *ns, const sim_data *d, LONG flags, sim_path 
   else if (!at && (flags & SIM_FLAG_UPDATE_ONLY)) hr = (HRESULT)WBEM_E_NOT_FOUND;
   else if (written && FAILED(hr = data_to_path(inst, written))) ;
   else if (at) {
+    if (_wcsicmp(at->d->cls, inst->cls) == 0) notify(ns, FALSE, SIM_EV_MODIFY, at->d, inst);
+    else {
+      /* "Changing the Inheritance of an Instance": the original is implicitly deleted */
+      notify(ns, FALSE, SIM_EV_DELETE, at->d, NULL);
+      notify(ns, FALSE, SIM_EV_CREATE, NULL, inst);
+    }
     index_replace(ns, at, inst, h);
     return S_OK;
   }
   else if (!index_add(ns, inst, h)) hr = E_OUTOFMEMORY;
-  else return S_OK;
+  else {
+    notify(ns, FALSE, SIM_EV_CREATE, NULL, inst);
+    return S_OK;
+  }
   if (written) path_free(written);
   data_free(inst);
   return hr;
@@ -696,7 +727,10 @@ static void delete_instances(sim_ns *ns, const WCHAR *cls)
   sim_inst *it, *next;
   for (it = ns->first; it; it = next) {
     next = it->next;
-    if (!cls || derives(ns, it->d->cls, cls)) index_remove(ns, it);
+    if (!cls || derives(ns, it->d->cls, cls)) {
+      notify(ns, FALSE, SIM_EV_DELETE, it->d, NULL);
+      index_remove(ns, it);
+    }
   }
 }
 
@@ -815,13 +849,17 @@ static HRESULT put_class(sim_ns *ns, const sim_data *d, LONG flags, sim_path *wr
     written->cls = sim_strdup(def->cls);
   }
   if (!old) {
-    if (push(&ns->classes, &ns->nclasses, &ns->capc, def)) return S_OK;
+    if (push(&ns->classes, &ns->nclasses, &ns->capc, def)) {
+      notify(ns, TRUE, SIM_EV_CREATE, NULL, def);
+      return S_OK;
+    }
     hr = E_OUTOFMEMORY;
     goto fail;
   }
   /* "It also allows updates in all cases if the change is just to unimportant qualifiers
   ** (for example the Description qualifier)" */
   if (!class_changed(old, def)) {
+    notify(ns, TRUE, SIM_EV_MODIFY, old, def);
     data_free(ns->classes[at]);
     ns->classes[at] = def;
     return S_OK;
@@ -846,6 +884,7 @@ static HRESULT put_class(sim_ns *ns, const sim_data *d, LONG flags, sim_path *wr
   ** does not cause conflicts with child classes." Check every child before changing any. */
   if (mode == SIM_FLAG_SAFE_MODE && FAILED(hr = propagate(ns, def, FALSE, FALSE))) goto fail;
   if (mode == SIM_FLAG_FORCE_MODE) delete_instances(ns, def->cls);
+  notify(ns, TRUE, SIM_EV_MODIFY, old, def);
   data_free(ns->classes[at]);
   ns->classes[at] = def;
   return propagate(ns, def, mode == SIM_FLAG_FORCE_MODE, TRUE);
@@ -887,7 +926,10 @@ static void delete_class(sim_ns *ns, const WCHAR *name)
   }
   delete_instances(ns, cls);
   i = class_index(ns, cls);
-  if (i >= 0) remove_at(ns->classes, &ns->nclasses, i);
+  if (i >= 0) {
+    notify(ns, TRUE, SIM_EV_DELETE, ns->classes[i], NULL);
+    remove_at(ns->classes, &ns->nclasses, i);
+  }
   free(cls);
 }
 
@@ -900,7 +942,10 @@ HRESULT repo_delete(const WCHAR *nsname, const sim_path *p)
   lock();
   if (SUCCEEDED(hr = find_path(nsname, p, &ns, &found, &at))) {
     if (!at) delete_class(ns, p->cls);
-    else index_remove(ns, at);
+    else {
+      notify(ns, FALSE, SIM_EV_DELETE, at->d, NULL);
+      index_remove(ns, at);
+    }
   }
   unlock();
   return hr;
@@ -1021,6 +1066,30 @@ static const struct { const WCHAR *name; CIMTYPE type; const WCHAR *value, *arra
 };
 
 /* The lock is held. */
+/* The event classes WMI has in every namespace (system classes: "__Event",
+** "__InstanceOperationEvent", ...), their properties as WMI declares them. */
+static void seed_event_classes(sim_ns *ns)
+{
+  static const struct { const WCHAR *name, *super, *prop, *prop2; CIMTYPE type; } ev[] = {
+    { L"__Event", NULL, L"TIME_CREATED", L"SECURITY_DESCRIPTOR", CIM_UINT64 },
+    { L"__InstanceOperationEvent", L"__Event", L"TargetInstance", NULL, CIM_OBJECT },
+    { L"__InstanceCreationEvent", L"__InstanceOperationEvent", NULL, NULL, 0 },
+    { L"__InstanceDeletionEvent", L"__InstanceOperationEvent", NULL, NULL, 0 },
+    { L"__InstanceModificationEvent", L"__InstanceOperationEvent", L"PreviousInstance", NULL, CIM_OBJECT },
+    { L"__ClassOperationEvent", L"__Event", L"TargetClass", NULL, CIM_OBJECT },
+    { L"__ClassCreationEvent", L"__ClassOperationEvent", NULL, NULL, 0 },
+    { L"__ClassDeletionEvent", L"__ClassOperationEvent", NULL, NULL, 0 },
+    { L"__ClassModificationEvent", L"__ClassOperationEvent", L"PreviousClass", NULL, CIM_OBJECT },
+    { L"__ExtrinsicEvent", L"__Event", NULL, NULL, 0 },
+  };
+  size_t k;
+  for (k = 0; k < sizeof ev / sizeof ev[0]; k++) {
+    sim_data *c = seed_class(ns, ev[k].name, ev[k].super, NULL);
+    if (ev[k].prop) seed_prop(c, ev[k].prop, ev[k].type, FALSE);
+    if (ev[k].prop2) seed_prop(c, ev[k].prop2, CIM_UINT8 | CIM_FLAG_ARRAY, FALSE);
+  }
+}
+
 static void seed(sim_repo *r)
 {
   sim_ns *cimv2 = &r->spaces[ns_index(L"root\\cimv2")], *def = &r->spaces[ns_index(L"root\\default")];
@@ -1028,6 +1097,7 @@ static void seed(sim_repo *r)
   size_t k;
 
   r->seeded = TRUE;
+  for (k = 0; k < (size_t)NSPACES; k++) seed_event_classes(&r->spaces[k]);
   c = seed_class(cimv2, L"Sim_Base", NULL, L"A keyed base class");
   seed_prop(c, L"Id", CIM_STRING, TRUE);
   seed_prop(c, L"Label", CIM_STRING, FALSE);

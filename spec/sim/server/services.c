@@ -221,19 +221,35 @@ static HRESULT WINAPI services_ReferencesToAsync(ISWbemServicesEx *iface, IDispa
   return E_NOTIMPL;
 }
 
+/* SWbemServices.ExecNotificationQuery: "If you specify this parameter, this parameter must
+** be set to both wbemFlagReturnImmediately and wbemFlagForwardOnly or the call fails"
+** (WBEM_E_INVALID_PARAMETER); MS-WMI allows WBEM_FLAG_USE_AMENDED_QUALIFIERS besides. A
+** synchronous round trip (the call that registers the query with winmgmt); NextEvent then
+** reads what the subscription queued. */
+#define NOTIFY_FLAGS (SIM_FLAG_RETURN_IMMEDIATELY | 0x20 /* wbemFlagForwardOnly */)
 static HRESULT WINAPI services_ExecNotificationQuery(ISWbemServicesEx *iface, BSTR query, BSTR lang, LONG flags,
                                                      IDispatch *ctx, ISWbemEventSource **out)
 {
-  (void)iface; (void)query; (void)lang; (void)flags; (void)ctx;
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  HRESULT hr = sim_sync_wait();
   *out = NULL;
-  return E_NOTIMPL;
+  if (SUCCEEDED(hr)) hr = wql_check_language(lang);
+  if (SUCCEEDED(hr) && (flags & ~SIM_FLAG_AMENDED) != NOTIFY_FLAGS) hr = (HRESULT)WBEM_E_INVALID_PARAMETER;
+  if (SUCCEEDED(hr)) hr = events_exec(s->ns, query, ctx, out);
+  return FAILED(hr) ? sim_fail(hr, L"ExecNotificationQuery", query) : S_OK;
 }
 
+/* Returns at once; the query's errors come back from the call ("If any error code is
+** returned, the supplied IWbemObjectSink pointer is not used", IWbemServices::
+** ExecNotificationQueryAsync), the events as OnObjectReady until the sink's Cancel. */
 static HRESULT WINAPI services_ExecNotificationQueryAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR query,
                                                           BSTR lang, LONG flags, IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)query; (void)lang; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  HRESULT hr = wql_check_language(lang);
+  if (SUCCEEDED(hr) && (flags & ~(SIM_FLAG_SEND_STATUS | SIM_FLAG_AMENDED))) hr = (HRESULT)WBEM_E_INVALID_PARAMETER;
+  if (SUCCEEDED(hr)) hr = events_exec_async(s->ns, sink, query, ctx, actx);
+  return FAILED(hr) ? sim_fail(hr, L"ExecNotificationQuery", query) : S_OK;
 }
 
 static HRESULT WINAPI services_ExecMethod(ISWbemServicesEx *iface, BSTR path, BSTR method, IDispatch *in, LONG flags,

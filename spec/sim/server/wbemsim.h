@@ -28,6 +28,7 @@
 **   mailbox.c   how events reach a single-threaded apartment
 **   worker.c    the worker thread that completes asynchronous operations
 **   control.c   WbemSim.Control, the test knobs
+**   events.c    event subscriptions: SWbemEventSource, ExecNotificationQuery(Async), FireEvent
 */
 #ifndef WBEMSIM_H
 #define WBEMSIM_H
@@ -347,7 +348,7 @@ void    mailbox_drop(sim_mailbox *mb, sim_event **own);  /* frees the events sti
 HRESULT sink_create(REFIID riid, void **out);
 
 /* ---- worker.c ---- */
-typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY } sim_op_kind;
+typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY, OP_NOTIFY } sim_op_kind;
 /* Queues an operation; fails at once (no events) when the sink is not a simulator sink. */
 HRESULT worker_submit(sim_op_kind kind, IDispatch *sink, LONG flags, IDispatch *ctx,
                       IDispatch *async_ctx, const WCHAR *ns, const WCHAR *text, sim_data *data);
@@ -389,5 +390,39 @@ HRESULT sim_wait(SRWLOCK *lock, CONDITION_VARIABLE *cv, LONGLONG start, LONG ms,
 ** call's own checks of its arguments found, S_OK for none: a server refuses after the
 ** round trip), then sim_begin_operation. */
 HRESULT sim_begin_sync(HRESULT refusal, IDispatch *ctx);
+
+/* ---- events.c ----
+** Intrinsic events of the repository's changes, extrinsic ones from Control.FireEvent,
+** WITHIN polling of dynamic classes. The repository calls events_intrinsic under its lock;
+** nothing there calls out of the simulator. */
+#define SIM_E_TIMEDOUT ((HRESULT)0x80043001)          /* wbemErrTimedout (NextEvent) */
+#define SIM_EV_CREATE 1
+#define SIM_EV_DELETE 2
+#define SIM_EV_MODIFY 4
+typedef struct sim_sub sim_sub;
+BOOL    events_active(void);                          /* any subscription at all: the cheap test first */
+/* An instance (is_class FALSE) or class changed: chain is its class and the ancestors. */
+void    events_intrinsic(const WCHAR *ns, BOOL is_class, int kind, const WCHAR *const *chain, int nchain,
+                         const sim_data *before, const sim_data *after);
+HRESULT events_exec_async(const WCHAR *ns, IDispatch *sink, const WCHAR *query, IDispatch *ctx, IDispatch *actx);
+HRESULT events_exec(const WCHAR *ns, const WCHAR *query, IDispatch *ctx, ISWbemEventSource **out);
+HRESULT events_fire(IDispatch *instance, LONG count);  /* Control.FireEvent */
+void    events_ended(sim_sub *sub);                   /* its operation was cancelled (worker.c) */
+void    events_reset(void);
+/* worker.c: fn(ctx) on the worker thread, in the order posted, before any operation step. */
+BOOL    worker_post(void (*fn)(void *ctx), void *ctx);
+HRESULT worker_submit_notify(IDispatch *sink, IDispatch *ctx, IDispatch *actx, const WCHAR *ns, const WCHAR *text,
+                             sim_sub *sub);
+/* object.c: an embedded object (CIM_OBJECT): a frozen copy of d, uncounted, shared by the
+** copies of the data; object_unembed turns such a value read out into a fresh object. */
+HRESULT object_embed(sim_data *d, VARIANT *out);      /* takes d */
+HRESULT object_unembed(VARIANT *v);
+const sim_data *object_embedded_data(IDispatch *obj); /* the frozen data, no lock needed */
+/* query.c: the WQL tokens, for the event queries */
+const WCHAR *wql_skip(const WCHAR *s);
+const WCHAR *wql_keyword(const WCHAR *s, const WCHAR *kw);
+const WCHAR *wql_ident(const WCHAR *s, WCHAR **out);
+const WCHAR *wql_literal(const WCHAR *s, WCHAR **out, BOOL *quoted);   /* 'text', "text", or a bare word */
+BOOL    wql_prop_equal(const sim_prop *p, const WCHAR *literal);
 
 #endif

@@ -41,7 +41,15 @@ typedef struct sim_op {
   HRESULT fail;             /* an injected failure (Control.FailNext) */
   WCHAR *ns, *text;
   sim_data *data;
+  sim_sub *sub;             /* OP_NOTIFY: the subscription (events.c), pending until cancelled */
 } sim_op;
+
+/* A job of worker_post: events of subscriptions delivered on the worker ("direct", MTA sinks). */
+typedef struct sim_job {
+  struct sim_job *next;
+  void (*fn)(void *ctx);
+  void *ctx;
+} sim_job;
 
 static CRITICAL_SECTION q_cs;
 static CONDITION_VARIABLE q_cv = CONDITION_VARIABLE_INIT;
@@ -50,6 +58,7 @@ static sim_op_list hung;         /* due never (Control.Hang), in the order they 
                                  ** out of the timed queue, where each new operation would
                                  ** walk past all of them to find its place */
 static sim_op_list cancelled;    /* due now, in the order they were cancelled */
+static sim_job *jobs_head, *jobs_tail;   /* worker_post's, in the order posted */
 static HANDLE idle_event;   /* set while the worker waits: no step under way */
 static LONG reset_gen;
 static INIT_ONCE lock_once = INIT_ONCE_STATIC_INIT, thread_once = INIT_ONCE_STATIC_INIT;
@@ -215,6 +224,7 @@ static const WCHAR *operation_name(const sim_op *op)
   case OP_DELETE: return delete_operation(op->text);
   case OP_GET: return L"GetObject";
   case OP_INSTANCES: return L"CreateInstanceEnum";
+  case OP_NOTIFY: return L"ExecNotificationQuery";
   default: return L"ExecQuery";
   }
 }
@@ -294,6 +304,17 @@ static BOOL step(sim_op *op)
   HRESULT hr;
   IDispatch *err = NULL;
 
+  if (op->kind == OP_NOTIFY) {
+    /* a subscription: "events are supplied to the specified response handler until
+    ** CancelAsyncCall is called" (IWbemServices::ExecNotificationQueryAsync) */
+    if (!gone) {
+      op->due = NEVER;
+      return FALSE;
+    }
+    events_ended(op->sub);        /* no event after OnCompleted */
+    on_completed(op, (HRESULT)WBEM_E_CALL_CANCELLED, sim_error_object((HRESULT)WBEM_E_CALL_CANCELLED, operation_name(op), op->text));
+    return TRUE;
+  }
   if (!gone && op->stage < steps) {
     WCHAR msg[64];
     op->stage++;
@@ -332,6 +353,16 @@ static DWORD WINAPI worker_main(void *param)
   for (;;) {
     ULONGLONG now = GetTickCount64();
     sim_op *op = cancelled.head;
+    sim_job *job = jobs_head;
+    if (job) {
+      if (!(jobs_head = job->next)) jobs_tail = NULL;
+      ResetEvent(idle_event);
+      unlock();
+      job->fn(job->ctx);
+      free(job);
+      lock();
+      continue;
+    }
     if (op) list_remove(&cancelled, op, FALSE);
     else if (timed.head && timed.head->due <= now) unqueue_timed(op = timed.head);
     if (op) {
@@ -372,8 +403,8 @@ static const WCHAR *kind_name(sim_op_kind kind, const sim_data *d)
   return operation_name(&tmp);
 }
 
-HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
-                      const WCHAR *ns, const WCHAR *text, sim_data *data)
+static HRESULT submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
+                      const WCHAR *ns, const WCHAR *text, sim_data *data, sim_sub *sub)
 {
   sim_sink *s = sink_from_dispatch(sink_disp);
   sim_op *op;
@@ -397,8 +428,11 @@ HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
   op->ns = sim_strdup(ns);
   op->text = sim_strdup(text);
   op->data = data;
+  op->sub = sub;
   control_settings(&op->set);
-  op->fail = sim_begin_operation(ctx);
+  /* a subscription is not one of FailNext's repository operations; its context counts */
+  if (kind == OP_NOTIFY) control_set_last_context(ctx);
+  else op->fail = sim_begin_operation(ctx);
   op->actx = actx;
   if (actx) IDispatch_AddRef(actx);
   sim_live_add();     /* a pending operation is live until it completed */
@@ -415,6 +449,37 @@ HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
   WakeConditionVariable(&q_cv);
   unlock();
   return S_OK;
+}
+
+HRESULT worker_submit(sim_op_kind kind, IDispatch *sink, LONG flags, IDispatch *ctx, IDispatch *actx,
+                      const WCHAR *ns, const WCHAR *text, sim_data *data)
+{
+  return submit(kind, sink, flags, ctx, actx, ns, text, data, NULL);
+}
+
+HRESULT worker_submit_notify(IDispatch *sink, IDispatch *ctx, IDispatch *actx, const WCHAR *ns, const WCHAR *text,
+                             sim_sub *sub)
+{
+  return submit(OP_NOTIFY, sink, 0, ctx, actx, ns, text, NULL, sub);
+}
+
+BOOL worker_post(void (*fn)(void *ctx), void *ctx)
+{
+  sim_job *job = malloc(sizeof *job);
+  if (!job || !InitOnceExecuteOnce(&thread_once, start_thread, NULL, NULL)) {
+    free(job);
+    return FALSE;
+  }
+  job->next = NULL;
+  job->fn = fn;
+  job->ctx = ctx;
+  lock();
+  if (jobs_tail) jobs_tail->next = job;
+  else jobs_head = job;
+  jobs_tail = job;
+  WakeConditionVariable(&q_cv);
+  unlock();
+  return TRUE;
 }
 
 /* Moves the waiting operations of s (of every sink when NULL), in their order, to the
