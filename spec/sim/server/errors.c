@@ -52,6 +52,8 @@ static const struct { HRESULT hr; const WCHAR *text; } texts[] = {
   { (HRESULT)WBEM_E_UPDATE_TYPE_MISMATCH, L"Update type mismatch" },
   { (HRESULT)WBEM_E_UPDATE_OVERRIDE_NOT_ALLOWED, L"Update override not allowed" },
   { (HRESULT)WBEM_E_TIMED_OUT, L"Timed out" },
+  { (HRESULT)WBEM_E_INVALID_METHOD, L"Invalid method" },
+  { (HRESULT)WBEM_E_INVALID_METHOD_PARAMETERS, L"Invalid method Parameter(s)" },
   { E_NOTIMPL, L"Not implemented" },
   { E_INVALIDARG, L"Invalid argument" },
   { E_OUTOFMEMORY, L"Out of memory" },

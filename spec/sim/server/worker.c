@@ -41,6 +41,7 @@ typedef struct sim_op {
   HRESULT fail;             /* an injected failure (Control.FailNext) */
   WCHAR *ns, *text;
   sim_data *data;
+  WCHAR *method;            /* OP_METHOD: the method's name (text is the object's path) */
 } sim_op;
 
 static CRITICAL_SECTION q_cs;
@@ -215,6 +216,7 @@ static const WCHAR *operation_name(const sim_op *op)
   case OP_DELETE: return delete_operation(op->text);
   case OP_GET: return L"GetObject";
   case OP_INSTANCES: return L"CreateInstanceEnum";
+  case OP_METHOD: return L"ExecMethod";
   default: return L"ExecQuery";
   }
 }
@@ -261,6 +263,9 @@ static HRESULT perform(sim_op *op)
     }
     if (SUCCEEDED(hr)) ready_all(op, &d, 1);
     return hr;
+  case OP_METHOD:
+    if (SUCCEEDED(hr = method_exec(op->ns, op->text, op->method, op->data, &d))) ready_all(op, &d, 1);
+    return hr;
   case OP_INSTANCES:
     hr = repo_instances(op->ns, op->text, (op->flags & 1) != 0, &items, &count);
     break;
@@ -281,6 +286,7 @@ static void free_op(void *param)
   data_free(op->data);
   free(op->ns);
   free(op->text);
+  free(op->method);
   free(op);
   sim_live_sub();
 }
@@ -372,8 +378,8 @@ static const WCHAR *kind_name(sim_op_kind kind, const sim_data *d)
   return operation_name(&tmp);
 }
 
-HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
-                      const WCHAR *ns, const WCHAR *text, sim_data *data)
+static HRESULT submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
+                      const WCHAR *ns, const WCHAR *text, sim_data *data, const WCHAR *method)
 {
   sim_sink *s = sink_from_dispatch(sink_disp);
   sim_op *op;
@@ -397,6 +403,7 @@ HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
   op->ns = sim_strdup(ns);
   op->text = sim_strdup(text);
   op->data = data;
+  op->method = method ? sim_strdup(method) : NULL;
   control_settings(&op->set);
   op->fail = sim_begin_operation(ctx);
   op->actx = actx;
@@ -415,6 +422,18 @@ HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
   WakeConditionVariable(&q_cv);
   unlock();
   return S_OK;
+}
+
+HRESULT worker_submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
+                      const WCHAR *ns, const WCHAR *text, sim_data *data)
+{
+  return submit(kind, sink_disp, flags, ctx, actx, ns, text, data, NULL);
+}
+
+HRESULT worker_submit_method(IDispatch *sink, LONG flags, IDispatch *ctx, IDispatch *actx, const WCHAR *ns,
+                             const WCHAR *path, const WCHAR *method, sim_data *in)
+{
+  return submit(OP_METHOD, sink, flags, ctx, actx, ns, path, in, method ? method : L"");
 }
 
 /* Moves the waiting operations of s (of every sink when NULL), in their order, to the
