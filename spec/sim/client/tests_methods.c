@@ -181,11 +181,22 @@ static void method_set(void)
     IDispatch *iset = inst ? disp_geto(inst, L"Methods_", &hr) : NULL;
     disp_get_long(iset, L"Count", &n);
     check_long(n, 3, "methods: an instance's Methods_ are its class's");
-    IDispatch *base = disp_callo(svc, L"Get", &hr, 1, v_str(L"Sim_Base"));
-    IDispatch *bset = base ? disp_geto(base, L"Methods_", &hr) : NULL;
+    IDispatch *plain = disp_callo(svc, L"Get", &hr, 1, v_str(L"Sim_Settings"));
+    IDispatch *pset = plain ? disp_geto(plain, L"Methods_", &hr) : NULL;
     n = -1;
-    disp_get_long(bset, L"Count", &n);
+    disp_get_long(pset, L"Count", &n);
     check_long(n, 0, "methods: a class without methods has an empty Methods_");
+    IDispatch *der = disp_callo(svc, L"Get", &hr, 1, v_str(L"Sim_Derived"));
+    IDispatch *dset = der ? disp_geto(der, L"Methods_", &hr) : NULL;
+    n = -1;
+    disp_get_long(dset, L"Count", &n);
+    IDispatch *echo = der ? method_item(der, L"Echo", &hr) : NULL;
+    ok(n == 2 && echo && str_is(echo, L"Origin", L"Sim_Base"),
+       "methods: Sim_Derived inherits Sim_Base's Echo and Reserved (Origin Sim_Base)");
+    IDispatch *res = der ? method_item(der, L"Reserved", &hr) : NULL;
+    IDispatch *rq = res ? disp_geto(res, L"Qualifiers_", &hr) : NULL;
+    IDispatch *ri = rq ? disp_callo(rq, L"Item", &hr, 1, v_str(L"Implemented")) : NULL;
+    ok(res && !ri, "methods: Sim_Base.Reserved has no Implemented qualifier");
 
     /* a subclass inherits them */
     IDispatch *sub = disp_callo(cls, L"SpawnDerivedClass_", &hr, 0);
@@ -317,6 +328,10 @@ static void exec_errors(void)
     disp_callo(svc, L"ExecMethod", &hr, 2, v_str(L"Win32_Process.Nope=1"), v_str(L"Terminate"));
     check_hr(hr, WBEM_E_INVALID_OBJECT_PATH_, "methods: ExecMethod on a path with wrong keys is WBEM_E_INVALID_OBJECT_PATH");
 
+    IDispatch *b1 = disp_callo(svc, L"Get", &hr, 1, v_str(L"Sim_Derived.Id=\"d1\""));
+    disp_callo(b1, L"ExecMethod_", &hr, 1, v_str(L"Reserved"));
+    check_hr(hr, E_WBEM(0x80041055), "methods: a method without [implemented] is WBEM_E_METHOD_NOT_IMPLEMENTED");
+
     ctl_fail_next(g_ctl, WBEM_E_FAILED_, 1);
     LONG rv, pid;
     hr = create(cls, L"x.exe", &rv, &pid);
@@ -405,6 +420,14 @@ static void direct(void)
     check_hr(hr, WBEM_E_INVALID_OBJECT_PATH_, "methods: cls.Terminate(0) (an instance method) fails");
 
     IDispatch *base = disp_callo(svc, L"Get", &hr, 1, v_str(L"Sim_Base.Id=\"b1\""));
+    VARIANT reply;
+    VariantInit(&reply);
+    VARIANT eargs[2] = { v_str(L"hello"), v_ref(&reply) };
+    hr = disp_invoke(base, L"Echo", DISPATCH_METHOD | DISPATCH_PROPERTYGET, &res, 2, eargs);
+    ok(SUCCEEDED(hr) && V_VT(&res) == VT_I4 && V_I4(&res) == 5 && V_VT(&reply) == VT_BSTR &&
+       !wcscmp(V_BSTR(&reply), L"hello"), "methods: b1.Echo(\"hello\", reply): the static Echo from an instance, 5 and reply");
+    VariantClear(&res);
+    VariantClear(&reply);
     hr = disp_id(base, L"Terminate", &id);
     check_hr(hr, DISP_E_UNKNOWNNAME, "methods: a class without the method has no such member");
     /* properties still come first */

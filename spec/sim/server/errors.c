@@ -54,6 +54,7 @@ static const struct { HRESULT hr; const WCHAR *text; } texts[] = {
   { (HRESULT)WBEM_E_TIMED_OUT, L"Timed out" },
   { (HRESULT)WBEM_E_INVALID_METHOD, L"Invalid method" },
   { (HRESULT)WBEM_E_INVALID_METHOD_PARAMETERS, L"Invalid method Parameter(s)" },
+  { (HRESULT)WBEM_E_METHOD_NOT_IMPLEMENTED, L"Method not implemented" },
   { E_NOTIMPL, L"Not implemented" },
   { E_INVALIDARG, L"Invalid argument" },
   { E_OUTOFMEMORY, L"Out of memory" },

@@ -28,7 +28,7 @@ typedef HRESULT (*method_run)(const struct method_def *m, const WCHAR *ns, const
 
 typedef struct method_def {
   const WCHAR *cls, *name;
-  BOOL is_static;
+  BOOL is_static, implemented;
   const WCHAR *role;        /* Constructor, Destructor or NULL: a boolean qualifier */
   const param_def *params;  /* in ID order (ReturnValue is not one of them) */
   int nparams;
@@ -62,12 +62,23 @@ static const param_def get_owner_params[] = {
   { L"User", CIM_STRING, TRUE, L"string" },
   { L"Domain", CIM_STRING, TRUE, L"string" },
 };
+/* the simulator's own, for tests: Sim_Base.Echo (static) and Sim_Base.Reserved (an
+** instance method without [implemented]) */
+static const param_def echo_params[] = {
+  { L"Text", CIM_STRING, FALSE, L"string" },
+  { L"Reply", CIM_STRING, TRUE, L"string" },
+};
+static HRESULT sim_echo(const struct method_def *m, const WCHAR *ns, const sim_path *target,
+                        const sim_data *target_data, const sim_data *in, sim_data *out);
 
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 static const method_def defs[] = {
-  { L"Win32_Process", L"Create", TRUE, L"Constructor", create_params, N(create_params), process_create },
-  { L"Win32_Process", L"Terminate", FALSE, L"Destructor", terminate_params, N(terminate_params), process_terminate },
-  { L"Win32_Process", L"GetOwner", FALSE, NULL, get_owner_params, N(get_owner_params), process_get_owner },
+  { L"Win32_Process", L"Create", TRUE, TRUE, L"Constructor", create_params, N(create_params), process_create },
+  { L"Win32_Process", L"Terminate", FALSE, TRUE, L"Destructor", terminate_params, N(terminate_params),
+    process_terminate },
+  { L"Win32_Process", L"GetOwner", FALSE, TRUE, NULL, get_owner_params, N(get_owner_params), process_get_owner },
+  { L"Sim_Base", L"Echo", TRUE, TRUE, NULL, echo_params, N(echo_params), sim_echo },
+  { L"Sim_Base", L"Reserved", FALSE, FALSE, NULL, NULL, 0, NULL },
 };
 #define NDEFS N(defs)
 
@@ -169,6 +180,13 @@ void process_schema(sim_data *c)
   /* a provider's class: "dynamic" (events on it need WITHIN) and its provider */
   seed_bool_qual(&c->quals, L"dynamic", WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE);
   seed_text_qual(&c->quals, L"provider", L"CIMWin32");
+  /* the rest of the class page's qualifiers */
+  seed_bool_qual(&c->quals, L"SupportsCreate", 0);
+  seed_text_qual(&c->quals, L"CreateBy", L"Create");
+  seed_bool_qual(&c->quals, L"SupportsDelete", 0);
+  seed_text_qual(&c->quals, L"DeleteBy", L"DeleteInstance");
+  seed_text_qual(&c->quals, L"UUID", L"{8502C4DC-5FBB-11D2-AAC1-006008C78BC7}");
+  seed_text_qual(&c->quals, L"DisplayName", L"Processes");
   for (i = 0; i < N(process_props); i++) {
     sim_prop *p = data_add_prop(c, process_props[i].name, process_props[i].type, c->cls);
     if (p && _wcsicmp(p->name, L"Handle") == 0)
@@ -303,6 +321,18 @@ static HRESULT process_get_owner(const method_def *m, const WCHAR *ns, const sim
   return S_OK;
 }
 
+/* ---- Sim_Base's ---- */
+
+static HRESULT sim_echo(const method_def *m, const WCHAR *ns, const sim_path *target,
+                        const sim_data *target_data, const sim_data *in, sim_data *out)
+{
+  const WCHAR *text = get_text(in, L"Text");
+  (void)m; (void)ns; (void)target; (void)target_data;
+  set_text(out, L"Reply", text);
+  set_ulong(out, L"ReturnValue", text ? (ULONG)wcslen(text) : 0);
+  return S_OK;
+}
+
 /* ---- finding methods ---- */
 
 /* The methods of cls in ns, its superclasses' first (as WMI lists inherited members),
@@ -434,6 +464,8 @@ HRESULT method_exec(const WCHAR *ns, const WCHAR *path, const WCHAR *name, const
   /* an instance method needs the instance: the path "MUST contain the class name and
   ** the value of the key properties" (MS-WMI); a static one runs on either */
   if (SUCCEEDED(hr) && is_class && !m->is_static) hr = (HRESULT)WBEM_E_INVALID_OBJECT_PATH;
+  /* WbemErrorEnum: "a method not marked with [implemented] in any relevant class" */
+  if (SUCCEEDED(hr) && !m->implemented) hr = (HRESULT)WBEM_E_METHOD_NOT_IMPLEMENTED;
   if (SUCCEEDED(hr) && !is_class) hr = repo_get(ns, &p, &target);
   if (SUCCEEDED(hr)) hr = check_in(m, ns, in, &norm);
   if (SUCCEEDED(hr) && SUCCEEDED(hr = params_class(m, ns, TRUE, &res))) {
@@ -610,11 +642,11 @@ static HRESULT WINAPI method_get_Qualifiers_(ISWbemMethod *iface, ISWbemQualifie
   *out = NULL;
   if (!d) return E_OUTOFMEMORY;
   if (m->def->is_static) seed_bool_qual(&d->quals, L"Static", 0);
-  seed_bool_qual(&d->quals, L"Implemented", 0);
+  if (m->def->implemented) seed_bool_qual(&d->quals, L"Implemented", 0);
   if (m->def->role) seed_bool_qual(&d->quals, m->def->role, 0);
-  /* the documented return values */
+  /* Win32_Process's documented return values */
   VariantInit(&map);
-  {
+  if (!wcscmp(m->def->cls, L"Win32_Process")) {
     static const WCHAR *const codes[] = { L"0", L"2", L"3", L"8", L"9", L"21", L".." };
     SAFEARRAYBOUND b = { N(codes), 0 };
     SAFEARRAY *sa = SafeArrayCreate(VT_BSTR, 1, &b);
