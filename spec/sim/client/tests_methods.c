@@ -581,7 +581,40 @@ static void mta_call(member *m)
         expect(m, SUCCEEDED(hr) && V_VT(&res) == VT_I4 && V_I4(&res) == 0, "Terminate: 0x%08lX", (unsigned long)hr);
         VariantClear(&res);
     }
+    /* and an asynchronous call from this MTA: the events come on the worker's thread */
+    simsink *s = simsink_keep(NULL, &hr);
+    IDispatch *sys = get_pid(m->svc, 4, &hr);
+    hr = disp_call(sys, L"ExecMethodAsync_", NULL, 2, v_disp(s ? s->sink : NULL), v_str(L"GetOwner"));
+    BOOL done = SUCCEEDED(hr) && wait_done(s, WAIT_MS);
+    expect(m, done && completed_hr(s->rcv) == S_OK && receiver_count_id(s->rcv, EV_OBJECT_READY) == 1,
+           "ExecMethodAsync_ from the MTA: 0x%08lX, %s", (unsigned long)hr, s ? event_trace(s->rcv) : "no sink");
     m->hr = S_OK;
+}
+
+static void hang_call(member *m)
+{
+    LONG rv, pid;
+    m->hr = create(m->obj, L"held.exe", &rv, &pid);
+    expect(m, SUCCEEDED(m->hr) && rv == 0, "Create after SyncHang: 0x%08lX", (unsigned long)m->hr);
+}
+
+static void sync_hang(void)
+{
+    team *t = team_new(2, mta_setup, hang_call);
+    if (!t) return;
+    disp_put(g_ctl, L"SyncHang", v_bool(TRUE));
+    team_go(t);
+    LONG waiting = 0;
+    double deadline = now_ms() + 3000;
+    while (waiting < 2 && now_ms() < deadline) {
+        disp_get_long(g_ctl, L"SyncWaiting", &waiting);
+        pump_for(5);
+    }
+    check_long(waiting, 2, "methods: under SyncHang two ExecMethod_ calls wait (Control.SyncWaiting)");
+    disp_put(g_ctl, L"SyncHang", v_bool(FALSE));
+    ok(team_wait(t, 5000), "methods: clearing SyncHang lets them go on");
+    team_good(t, "methods: ... and both Create calls succeed");
+    team_end(t);
 }
 
 static void mta(void)
@@ -593,8 +626,8 @@ static void mta(void)
     team *t = team_new(8, mta_setup, mta_call);
     if (!t) return;
     team_go(t);
-    ok(team_wait(t, 10000), "methods: 8 MTA threads each Create and Terminate 5 processes");
-    team_good(t, "methods: every thread's ExecMethod_ and direct Terminate succeeded");
+    ok(team_wait(t, 10000), "methods: 8 MTA threads each Create and Terminate 5 processes, then one async call");
+    team_good(t, "methods: every thread's ExecMethod_, direct Terminate and ExecMethodAsync_ succeeded");
     team_end(t);
     instance_count(svc, L"Win32_Process", &n1);
     check_long(n1, n0, "methods: as many processes as before");
@@ -609,6 +642,7 @@ const test_case suite_methods[] = {
     { "methods: SWbemServices.ExecMethod", services_exec },
     { "methods: direct calls through IDispatch", direct },
     { "methods: synchronous round trips", sync_latency },
+    { "methods: SyncHang holds ExecMethod_", sync_hang },
     { "methods: from MTA threads", mta },
     { "methodsasync: ExecMethodAsync_ and ExecMethodAsync, both deliveries", async_calls },
     { "methodsasync: flags, LatencyMs, FailNext, Hang and Cancel", async_rules },
