@@ -274,6 +274,7 @@ extern const test_case suite_scale[];
 extern const test_case suite_sync[];
 extern const test_case suite_hosts[];
 extern const test_case suite_events[];
+extern const test_case suite_methods[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

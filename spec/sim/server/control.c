@@ -40,12 +40,14 @@
 **   SWbemServices.ExecNotificationQuery (the call that registers the query; NextEvent
 **     reads what the subscription queued and is not one)
 **   SWbemObject.Put_, Delete_
+**   SWbemServices.ExecMethod, SWbemObject.ExecMethod_ and the direct calls of methods
+**     (methods.c): the provider runs the method in the server
 ** and nothing else: not the asynchronous forms (LatencyMs and Hang are theirs); not what
 ** wbemdisp does on the client's own copy of an object (property reads and writes,
 ** Properties_, Qualifiers_, Methods_, Path_, Derivation_, SpawnInstance_,
 ** SpawnDerivedClass_, Clone_, GetObjectText_); not SWbemObjectSet's Count, Item,
 ** ItemIndex and its enumerator (a snapshot in the caller's process); not the members that
-** answer E_NOTIMPL (SubclassesOf, ExecMethod, ...); not Control.
+** answer E_NOTIMPL (SubclassesOf, ...); not Control.
 **
 ** The wait, for test support (Microsoft documents no such thing; these are its rules):
 **  - it comes first in the call, before the call looks at its arguments (a server refuses

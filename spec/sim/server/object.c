@@ -122,6 +122,18 @@ static HRESULT WINAPI object_GetTypeInfo(ISWbemObjectEx *iface, UINT index, LCID
   return sim_typeinfo(&IID_ISWbemObject, ti);
 }
 
+static HRESULT object_method_id(sim_object *o, const WCHAR *name, DISPID *id);
+
+/* Copies of the object's namespace and class (NULL for a class without a name yet),
+** to look its methods up without the object lock. */
+static void object_names(sim_object *o, WCHAR **ns, WCHAR **cls)
+{
+  object_lock();
+  *ns = sim_strdup(o->data->ns);
+  *cls = sim_strdup(o->data->cls);
+  object_unlock();
+}
+
 static HRESULT WINAPI object_GetIDsOfNames(ISWbemObjectEx *iface, REFIID riid, LPOLESTR *names, UINT count,
                                            LCID lcid, DISPID *ids)
 {
@@ -149,6 +161,39 @@ static HRESULT WINAPI object_GetIDsOfNames(ISWbemObjectEx *iface, REFIID riid, L
     }
   }
   object_unlock();
+  if (hr == DISP_E_UNKNOWNNAME) hr = object_method_id(o, names[0], ids);
+  return hr;
+}
+
+/* A method of the object's class as a member (wbemdisp's direct access), looked up in
+** the repository without the object lock. */
+static HRESULT object_method_id(sim_object *o, const WCHAR *name, DISPID *id)
+{
+  WCHAR *ns, *cls;
+  HRESULT hr;
+  object_names(o, &ns, &cls);
+  hr = ns && cls ? method_dispid(ns, cls, name, id) : DISP_E_UNKNOWNNAME;
+  free(ns);
+  free(cls);
+  return hr;
+}
+
+static HRESULT object_path_text(sim_object *o, WCHAR **text, WCHAR **ns);
+
+static HRESULT invoke_method(sim_object *o, DISPID id, WORD flags, DISPPARAMS *params, VARIANT *result,
+                             EXCEPINFO *ei)
+{
+  WCHAR *text = NULL, *ns = NULL;
+  HRESULT hr;
+  if (!(flags & DISPATCH_METHOD)) return DISP_E_MEMBERNOTFOUND;
+  if (SUCCEEDED(hr = object_path_text(o, &text, &ns))) hr = method_invoke(ns, text, id, params, result);
+  else sim_fail(hr, L"ExecMethod", NULL);
+  free(text);
+  free(ns);
+  if (FAILED(hr) && (HRESULT_FACILITY(hr) == FACILITY_ITF || hr == E_OUTOFMEMORY)) {
+    if (ei) sim_excepinfo(ei, hr, L"SWbemObjectEx");
+    hr = DISP_E_EXCEPTION;
+  }
   return hr;
 }
 
@@ -196,6 +241,7 @@ static HRESULT WINAPI object_Invoke(ISWbemObjectEx *iface, DISPID id, REFIID rii
   DISPPARAMS none = { NULL, NULL, 0, 0 };
   (void)riid; (void)lcid;
   if (!params) params = &none;
+  if (method_is_dispid(id)) return invoke_method(impl_from_ISWbemObjectEx(iface), id, flags, params, result, ei);
   if (id >= DYN_BASE) return invoke_property(impl_from_ISWbemObjectEx(iface), id, flags, params, result, ei);
   return sim_disp_invoke(&IID_ISWbemObject, iface, L"SWbemObjectEx", id, flags, params, result, ei, argerr);
 }
@@ -368,19 +414,41 @@ static HRESULT WINAPI object_ReferencesAsync_(ISWbemObjectEx *iface, IDispatch *
   return E_NOTIMPL;
 }
 
+/* ExecMethod_ is SWbemServices.ExecMethod on the object's own path (methods.c). */
 static HRESULT WINAPI object_ExecMethod_(ISWbemObjectEx *iface, BSTR method, IDispatch *in, LONG flags,
                                          IDispatch *ctx, ISWbemObject **out)
 {
-  (void)iface; (void)method; (void)in; (void)flags; (void)ctx;
+  sim_object *o = impl_from_ISWbemObjectEx(iface);
+  WCHAR *text = NULL, *ns = NULL;
+  sim_data *d = NULL, *res = NULL;
+  HRESULT hr = (flags & ~SIM_METHOD_SYNC_FLAGS) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
   *out = NULL;
-  return E_NOTIMPL;
+  /* the path and the in-parameters as they were at the call, before the round trip */
+  if (SUCCEEDED(hr)) hr = object_path_text(o, &text, &ns);
+  if (SUCCEEDED(hr)) hr = services_method_in(in, &d);
+  hr = sim_begin_sync(hr, ctx);
+  if (SUCCEEDED(hr)) hr = method_exec(ns, text, method, d, &res);
+  if (FAILED(hr)) sim_fail(hr, L"ExecMethod", text);
+  data_free(d);
+  free(text);
+  free(ns);
+  return FAILED(hr) ? hr : object_create(res, FALSE, (IDispatch **)out);
 }
 
 static HRESULT WINAPI object_ExecMethodAsync_(ISWbemObjectEx *iface, IDispatch *sink, BSTR method, IDispatch *in,
                                               LONG flags, IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)method; (void)in; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  sim_object *o = impl_from_ISWbemObjectEx(iface);
+  WCHAR *text = NULL, *ns = NULL;
+  sim_data *d = NULL;
+  HRESULT hr = (flags & ~SIM_METHOD_ASYNC_FLAGS) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+  if (SUCCEEDED(hr)) hr = object_path_text(o, &text, &ns);
+  if (SUCCEEDED(hr)) hr = services_method_in(in, &d);
+  if (SUCCEEDED(hr)) hr = worker_submit_method(sink, flags, ctx, actx, ns, text, method, d);
+  else sim_fail(hr, L"ExecMethod", text);
+  free(text);
+  free(ns);
+  return hr;
 }
 
 static HRESULT WINAPI object_Clone_(ISWbemObjectEx *iface, ISWbemObject **out)
@@ -445,8 +513,14 @@ static HRESULT WINAPI object_get_Properties_(ISWbemObjectEx *iface, ISWbemProper
 
 static HRESULT WINAPI object_get_Methods_(ISWbemObjectEx *iface, ISWbemMethodSet **out)
 {
-  (void)iface;
-  return methodset_create(out);
+  sim_object *o = impl_from_ISWbemObjectEx(iface);
+  WCHAR *ns, *cls;
+  HRESULT hr;
+  object_names(o, &ns, &cls);
+  hr = methodset_create(ns, cls, out);
+  free(ns);
+  free(cls);
+  return hr;
 }
 
 static HRESULT WINAPI object_get_Derivation_(ISWbemObjectEx *iface, VARIANT *out)

@@ -1,8 +1,7 @@
 /*
 ** qualset.c: SWbemQualifierSet (Qualifiers_ of an object or of one of its properties),
-** SWbemQualifier, and SWbemMethodSet (the simulator's classes have no methods, but a
-** client reads Methods_ to learn that a name is not one, so it must answer, empty).
-** Views of the object they came from, like the property set.
+** and SWbemQualifier (SWbemMethodSet is in methods.c). Views of the object they came
+** from, like the property set.
 */
 #include <stdlib.h>
 #include "wbemsim.h"
@@ -23,12 +22,6 @@ typedef struct sim_qualifier {
   WCHAR *prop, *name;
 } sim_qualifier;
 
-typedef struct sim_methodset {
-  ISWbemMethodSet ISWbemMethodSet_iface;
-  LONG ref;
-  IUnknown *ftm;
-} sim_methodset;
-
 static HRESULT qualifier_create(sim_object *o, const WCHAR *prop, const WCHAR *name, ISWbemQualifier **out);
 
 static inline sim_qualset *impl_from_ISWbemQualifierSet(ISWbemQualifierSet *iface)
@@ -39,11 +32,6 @@ static inline sim_qualset *impl_from_ISWbemQualifierSet(ISWbemQualifierSet *ifac
 static inline sim_qualifier *impl_from_ISWbemQualifier(ISWbemQualifier *iface)
 {
   return CONTAINING_RECORD(iface, sim_qualifier, ISWbemQualifier_iface);
-}
-
-static inline sim_methodset *impl_from_ISWbemMethodSet(ISWbemMethodSet *iface)
-{
-  return CONTAINING_RECORD(iface, sim_methodset, ISWbemMethodSet_iface);
 }
 
 /* The qualifiers under the object lock (taken here, released by the caller), or NULL
@@ -390,77 +378,5 @@ static HRESULT qualifier_create(sim_object *o, const WCHAR *prop, const WCHAR *n
   object_addref(o);
   sim_live_add();
   *out = &q->ISWbemQualifier_iface;
-  return S_OK;
-}
-
-/* ---- SWbemMethodSet: always empty ---- */
-
-static HRESULT WINAPI methodset_QueryInterface(ISWbemMethodSet *iface, REFIID riid, void **out)
-{
-  sim_methodset *m = impl_from_ISWbemMethodSet(iface);
-  if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_ISWbemMethodSet)) {
-    *out = iface;
-    ISWbemMethodSet_AddRef(iface);
-    return S_OK;
-  }
-  if (IsEqualIID(riid, &IID_IMarshal)) return sim_ftm_query((IUnknown *)iface, &m->ftm, out);
-  *out = NULL;
-  return E_NOINTERFACE;
-}
-
-static ULONG WINAPI methodset_AddRef(ISWbemMethodSet *iface)
-{
-  return InterlockedIncrement(&impl_from_ISWbemMethodSet(iface)->ref);
-}
-
-static ULONG WINAPI methodset_Release(ISWbemMethodSet *iface)
-{
-  sim_methodset *m = impl_from_ISWbemMethodSet(iface);
-  LONG ref = InterlockedDecrement(&m->ref);
-  if (ref == 0) {
-    if (m->ftm) IUnknown_Release(m->ftm);
-    free(m);
-    sim_live_sub();
-  }
-  return ref;
-}
-
-SIM_DISPATCH(methodset, ISWbemMethodSet, &IID_ISWbemMethodSet, L"SWbemMethodSet", impl_from_ISWbemMethodSet)
-
-static HRESULT WINAPI methodset_get__NewEnum(ISWbemMethodSet *iface, IUnknown **out)
-{
-  (void)iface;
-  return enumvar_collect(0, NULL, NULL, out);     /* no methods: nothing is made */
-}
-
-static HRESULT WINAPI methodset_Item(ISWbemMethodSet *iface, BSTR name, LONG flags, ISWbemMethod **out)
-{
-  (void)iface; (void)flags;
-  *out = NULL;
-  return sim_fail((HRESULT)WBEM_E_NOT_FOUND, L"Item", name);
-}
-
-static HRESULT WINAPI methodset_get_Count(ISWbemMethodSet *iface, LONG *count)
-{
-  (void)iface;
-  *count = 0;
-  return S_OK;
-}
-
-static const ISWbemMethodSetVtbl methodset_vtbl = {
-  methodset_QueryInterface, methodset_AddRef, methodset_Release,
-  methodset_GetTypeInfoCount, methodset_GetTypeInfo, methodset_GetIDsOfNames, methodset_Invoke,
-  methodset_get__NewEnum, methodset_Item, methodset_get_Count,
-};
-
-HRESULT methodset_create(ISWbemMethodSet **out)
-{
-  sim_methodset *m = calloc(1, sizeof *m);
-  *out = NULL;
-  if (!m) return E_OUTOFMEMORY;
-  m->ISWbemMethodSet_iface.lpVtbl = &methodset_vtbl;
-  m->ref = 1;
-  sim_live_add();
-  *out = &m->ISWbemMethodSet_iface;
   return S_OK;
 }

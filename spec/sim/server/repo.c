@@ -956,7 +956,7 @@ HRESULT repo_delete(const WCHAR *nsname, const sim_path *p)
 #define KEY_FLAVOR (WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE | WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS | \
                     WBEM_FLAVOR_NOT_OVERRIDABLE)
 
-static void seed_bool_qual(sim_quals *q, const WCHAR *name, LONG flavor)
+void seed_bool_qual(sim_quals *q, const WCHAR *name, LONG flavor)
 {
   VARIANT v;
   V_VT(&v) = VT_BOOL;
@@ -964,7 +964,7 @@ static void seed_bool_qual(sim_quals *q, const WCHAR *name, LONG flavor)
   quals_set(q, name, &v, flavor);
 }
 
-static void seed_text_qual(sim_quals *q, const WCHAR *name, const WCHAR *text)
+void seed_text_qual(sim_quals *q, const WCHAR *name, const WCHAR *text)
 {
   VARIANT v;
   V_VT(&v) = VT_BSTR;
@@ -1151,6 +1151,15 @@ static void seed(sim_repo *r)
   seed_value(i, L"Level", L"1");
   seed_value(i, L"Mode", L"normal");
   seed_store(cimv2, i);
+
+  /* Win32_Process: one flat class (no CIM_Process above it); methods.c has the rest */
+  c = seed_class(cimv2, L"Win32_Process", NULL, L"The Win32_Process WMI class represents a process on an operating system.");
+  process_schema(c);
+  for (k = 0; c && k < (size_t)process_seed_count(); k++) {
+    i = seed_instance(cimv2, L"Win32_Process");
+    process_seed_fill(i, (int)k);
+    seed_store(cimv2, i);
+  }
 
   c = seed_class(def, L"Sim_Thing", NULL, NULL);
   seed_prop(c, L"Name", CIM_STRING, TRUE);

@@ -252,19 +252,39 @@ static HRESULT WINAPI services_ExecNotificationQueryAsync(ISWbemServicesEx *ifac
   return FAILED(hr) ? sim_fail(hr, L"ExecNotificationQuery", query) : S_OK;
 }
 
+/* The in-parameters object: a simulator object's copy (*d NULL for none), or
+** WBEM_E_INVALID_PARAMETER for another implementation's (methods.c checks the rest). */
+HRESULT services_method_in(IDispatch *in, sim_data **d)
+{
+  *d = in ? object_snapshot(in) : NULL;
+  return in && !*d ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+}
+
 static HRESULT WINAPI services_ExecMethod(ISWbemServicesEx *iface, BSTR path, BSTR method, IDispatch *in, LONG flags,
                                           IDispatch *ctx, ISWbemObject **out)
 {
-  (void)iface; (void)path; (void)method; (void)in; (void)flags; (void)ctx;
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  sim_data *d = NULL, *res = NULL;
+  HRESULT hr = (flags & ~SIM_METHOD_SYNC_FLAGS) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
   *out = NULL;
-  return E_NOTIMPL;
+  /* the in-parameters as they were at the call are what is sent, before the round trip */
+  if (SUCCEEDED(hr)) hr = services_method_in(in, &d);
+  hr = sim_begin_sync(hr, ctx);
+  if (SUCCEEDED(hr)) hr = method_exec(s->ns, path, method, d, &res);
+  data_free(d);
+  if (FAILED(hr)) return sim_fail(hr, L"ExecMethod", path);
+  return object_create(res, FALSE, (IDispatch **)out);
 }
 
 static HRESULT WINAPI services_ExecMethodAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, BSTR method,
                                                IDispatch *in, LONG flags, IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)path; (void)method; (void)in; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  sim_data *d = NULL;
+  HRESULT hr = (flags & ~SIM_METHOD_ASYNC_FLAGS) ? (HRESULT)WBEM_E_INVALID_PARAMETER : S_OK;
+  if (SUCCEEDED(hr)) hr = services_method_in(in, &d);
+  if (FAILED(hr)) return sim_fail(hr, L"ExecMethod", path);
+  return worker_submit_method(sink, flags, ctx, actx, s->ns, path ? path : L"", method, d);
 }
 
 static HRESULT WINAPI services_get_Security_(ISWbemServicesEx *iface, ISWbemSecurity **out)

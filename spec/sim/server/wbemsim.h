@@ -16,7 +16,8 @@
 **   object.c    SWbemObject(Ex), also the SWbemLastError object
 **   pathobj.c   SWbemObjectPath
 **   propset.c   SWbemPropertySet, SWbemProperty
-**   qualset.c   SWbemQualifierSet, SWbemQualifier, SWbemMethodSet
+**   qualset.c   SWbemQualifierSet, SWbemQualifier
+**   methods.c   provider methods: Win32_Process, ExecMethod, SWbemMethodSet, SWbemMethod
 **   objset.c    SWbemObjectSet
 **   enumvar.c   IEnumVARIANT over a snapshot of values
 **   nvset.c     SWbemNamedValueSet, SWbemNamedValue
@@ -231,6 +232,8 @@ HRESULT repo_derivation(const WCHAR *ns, const WCHAR *cls, SAFEARRAY **out);
 void    repo_reset(void);
 void    repo_init(void);
 LONG    sim_check_put_flags(LONG flags, BOOL is_class);  /* S_OK or WBEM_E_INVALID_PARAMETER */
+void    seed_bool_qual(sim_quals *q, const WCHAR *name, LONG flavor);     /* True */
+void    seed_text_qual(sim_quals *q, const WCHAR *name, const WCHAR *text);  /* flavor 0 */
 
 /* ---- query.c ---- */
 HRESULT wql_run(const WCHAR *ns, const WCHAR *query, sim_data ***out, int *n);
@@ -258,7 +261,6 @@ HRESULT pathobj_create(const sim_path *p, sim_object *linked, ISWbemObjectPath *
 HRESULT propset_create(sim_object *o, ISWbemPropertySet **out);
 HRESULT property_create(sim_object *o, const WCHAR *name, ISWbemProperty **out);
 HRESULT qualset_create(sim_object *o, const WCHAR *prop, ISWbemQualifierSet **out);
-HRESULT methodset_create(ISWbemMethodSet **out);
 HRESULT objset_create(sim_data **items, int n, ISWbemObjectSet **out);  /* takes ownership */
 HRESULT enumvar_create(VARIANT *items, ULONG n, IEnumVARIANT **out);    /* takes ownership */
 /* A _NewEnum: n objects made by make (by index, or by name), each into a VARIANT; on a
@@ -278,6 +280,7 @@ WCHAR  *nvset_context_text(IDispatch *ctx);
 
 /* ---- services.c, locator.c ---- */
 HRESULT services_create(const WCHAR *ns, ISWbemServicesEx **out);
+HRESULT services_method_in(IDispatch *in, sim_data **d);   /* ExecMethod's objwbemInParams */
 LONG    services_alive(void);                           /* Control.Connections */
 HRESULT locator_create(REFIID riid, void **out);
 BOOL    sim_local_server(const WCHAR *server);          /* "", ".", "localhost", this computer */
@@ -348,13 +351,33 @@ void    mailbox_drop(sim_mailbox *mb, sim_event **own);  /* frees the events sti
 HRESULT sink_create(REFIID riid, void **out);
 
 /* ---- worker.c ---- */
-typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY, OP_NOTIFY } sim_op_kind;
+typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY, OP_NOTIFY, OP_METHOD } sim_op_kind;
 /* Queues an operation; fails at once (no events) when the sink is not a simulator sink. */
 HRESULT worker_submit(sim_op_kind kind, IDispatch *sink, LONG flags, IDispatch *ctx,
                       IDispatch *async_ctx, const WCHAR *ns, const WCHAR *text, sim_data *data);
+/* OP_METHOD: the method name of the object at the path text, data its in-parameters */
+HRESULT worker_submit_method(IDispatch *sink, LONG flags, IDispatch *ctx, IDispatch *actx, const WCHAR *ns,
+                             const WCHAR *path, const WCHAR *method, sim_data *in);
 void    worker_cancel_sink(sim_sink *s);
 void    worker_cancel_all(void);
 void    worker_wait_idle(DWORD timeout_ms);
+
+/* ---- methods.c ---- */
+/* Executes method name of the object at path in ns with the in-parameters in (NULL:
+** none): the out-parameters (*out, an instance of __PARAMETERS) or the failure. */
+HRESULT method_exec(const WCHAR *ns, const WCHAR *path, const WCHAR *name, const sim_data *in, sim_data **out);
+HRESULT methodset_create(const WCHAR *ns, const WCHAR *cls, ISWbemMethodSet **out);
+/* Methods as members of an object's IDispatch (a range of DISPIDs of their own). */
+HRESULT method_dispid(const WCHAR *ns, const WCHAR *cls, const WCHAR *name, DISPID *id);
+BOOL    method_is_dispid(DISPID id);
+/* The direct call: a synchronous round trip; failures recorded (sim_fail). */
+HRESULT method_invoke(const WCHAR *ns, const WCHAR *path, DISPID id, DISPPARAMS *params, VARIANT *result);
+#define SIM_METHOD_SYNC_FLAGS  SIM_FLAG_RETURN_IMMEDIATELY   /* MS-WMI's one flag of ExecMethod */
+#define SIM_METHOD_ASYNC_FLAGS SIM_FLAG_SEND_STATUS
+/* Win32_Process's schema and seeded instances, for repo.c's seed (lock held: no repo calls). */
+void    process_schema(sim_data *cls);
+int     process_seed_count(void);
+void    process_seed_fill(sim_data *d, int i);
 
 /* ---- control.c ---- */
 #define SIM_MAX_LATENCY_MS 10000000       /* the most any of the latencies may be set to */

@@ -42,6 +42,7 @@ typedef struct sim_op {
   WCHAR *ns, *text;
   sim_data *data;
   sim_sub *sub;             /* OP_NOTIFY: the subscription (events.c), pending until cancelled */
+  WCHAR *method;            /* OP_METHOD: the method's name (text is the object's path) */
 } sim_op;
 
 /* A job of worker_post: events of subscriptions delivered on the worker ("direct", MTA sinks). */
@@ -225,6 +226,7 @@ static const WCHAR *operation_name(const sim_op *op)
   case OP_GET: return L"GetObject";
   case OP_INSTANCES: return L"CreateInstanceEnum";
   case OP_NOTIFY: return L"ExecNotificationQuery";
+  case OP_METHOD: return L"ExecMethod";
   default: return L"ExecQuery";
   }
 }
@@ -271,6 +273,9 @@ static HRESULT perform(sim_op *op)
     }
     if (SUCCEEDED(hr)) ready_all(op, &d, 1);
     return hr;
+  case OP_METHOD:
+    if (SUCCEEDED(hr = method_exec(op->ns, op->text, op->method, op->data, &d))) ready_all(op, &d, 1);
+    return hr;
   case OP_INSTANCES:
     hr = repo_instances(op->ns, op->text, (op->flags & 1) != 0, &items, &count);
     break;
@@ -291,6 +296,7 @@ static void free_op(void *param)
   data_free(op->data);
   free(op->ns);
   free(op->text);
+  free(op->method);
   free(op);
   sim_live_sub();
 }
@@ -404,7 +410,7 @@ static const WCHAR *kind_name(sim_op_kind kind, const sim_data *d)
 }
 
 static HRESULT submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispatch *ctx, IDispatch *actx,
-                      const WCHAR *ns, const WCHAR *text, sim_data *data, sim_sub *sub)
+                      const WCHAR *ns, const WCHAR *text, sim_data *data, sim_sub *sub, const WCHAR *method)
 {
   sim_sink *s = sink_from_dispatch(sink_disp);
   sim_op *op;
@@ -429,6 +435,7 @@ static HRESULT submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
   op->text = sim_strdup(text);
   op->data = data;
   op->sub = sub;
+  op->method = method ? sim_strdup(method) : NULL;
   control_settings(&op->set);
   /* a subscription is not one of FailNext's repository operations; its context counts */
   if (kind == OP_NOTIFY) control_set_last_context(ctx);
@@ -454,13 +461,19 @@ static HRESULT submit(sim_op_kind kind, IDispatch *sink_disp, LONG flags, IDispa
 HRESULT worker_submit(sim_op_kind kind, IDispatch *sink, LONG flags, IDispatch *ctx, IDispatch *actx,
                       const WCHAR *ns, const WCHAR *text, sim_data *data)
 {
-  return submit(kind, sink, flags, ctx, actx, ns, text, data, NULL);
+  return submit(kind, sink, flags, ctx, actx, ns, text, data, NULL, NULL);
 }
 
 HRESULT worker_submit_notify(IDispatch *sink, IDispatch *ctx, IDispatch *actx, const WCHAR *ns, const WCHAR *text,
                              sim_sub *sub)
 {
-  return submit(OP_NOTIFY, sink, 0, ctx, actx, ns, text, NULL, sub);
+  return submit(OP_NOTIFY, sink, 0, ctx, actx, ns, text, NULL, sub, NULL);
+}
+
+HRESULT worker_submit_method(IDispatch *sink, LONG flags, IDispatch *ctx, IDispatch *actx, const WCHAR *ns,
+                             const WCHAR *path, const WCHAR *method, sim_data *in)
+{
+  return submit(OP_METHOD, sink, flags, ctx, actx, ns, path, in, NULL, method ? method : L"");
 }
 
 BOOL worker_post(void (*fn)(void *ctx), void *ctx)
