@@ -273,6 +273,7 @@ extern const test_case suite_control[];
 extern const test_case suite_scale[];
 extern const test_case suite_sync[];
 extern const test_case suite_hosts[];
+extern const test_case suite_family[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

@@ -214,8 +214,7 @@ static const WCHAR *operation_name(const sim_op *op)
   case OP_PUT: return op->data && op->data->is_class ? L"PutClass" : L"PutInstance";
   case OP_DELETE: return delete_operation(op->text);
   case OP_GET: return L"GetObject";
-  case OP_INSTANCES: return L"CreateInstanceEnum";
-  default: return L"ExecQuery";
+  default: return family_operation(op->kind);     /* the query family (family.c) */
   }
 }
 
@@ -261,11 +260,8 @@ static HRESULT perform(sim_op *op)
     }
     if (SUCCEEDED(hr)) ready_all(op, &d, 1);
     return hr;
-  case OP_INSTANCES:
-    hr = repo_instances(op->ns, op->text, (op->flags & 1) != 0, &items, &count);
-    break;
-  default:
-    hr = wql_run(op->ns, op->text, &items, &count);
+  default:            /* InstancesOf, ExecQuery, SubclassesOf (family.c) */
+    hr = family_run(op->kind, op->ns, op->text, op->flags, &items, &count);
     break;
   }
   if (SUCCEEDED(hr)) ready_all(op, items, count);
