@@ -448,9 +448,9 @@ static void object_forms(void)
     call_names(base, L"References_", 0, NULL, got, &hr);
     check_wstr(got, L"Sim_Link", "object: References_ of a class: the association classes that refer to it");
     call_names(b1, L"Instances_", 0, NULL, got, &hr);
-    check_hr(hr, WBEM_E_INVALID_OPERATION_, "object: Instances_ of an instance is WBEM_E_INVALID_OPERATION");
+    check_hr(hr, WBEM_E_INVALID_CLASS_, "object: Instances_ of an instance (\"only works for class objects\") is wbemErrInvalidClass");
     call_names(b1, L"Subclasses_", 0, NULL, got, &hr);
-    check_hr(hr, WBEM_E_INVALID_OPERATION_, "object: Subclasses_ of an instance is WBEM_E_INVALID_OPERATION");
+    check_hr(hr, WBEM_E_INVALID_CLASS_, "object: Subclasses_ of an instance is wbemErrInvalidClass");
     hr = disp_call(svc, L"Delete", NULL, 1, v_str(B1));
     call_names(b1, L"Associators_", 0, NULL, got, &hr);
     check_hr(hr, WBEM_E_NOT_FOUND_, "object: Associators_ of an instance deleted meanwhile is wbemErrNotFound");
@@ -513,7 +513,7 @@ static void async_forms_in(const char *mode)
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         async_check(forms[i].obj, forms[i].method, 0, NULL, S_OK, forms[i].names, mode, u8(forms[i].method));
     async_call(b1, L"InstancesAsync_", 0, NULL, &hr);
-    check_hr(hr, WBEM_E_INVALID_OPERATION_, "async (%s): InstancesAsync_ of an instance is refused by the call itself", mode);
+    check_hr(hr, WBEM_E_INVALID_CLASS_, "async (%s): InstancesAsync_ of an instance is refused by the call itself", mode);
 }
 
 static void async_forms(void) { for_each_delivery(async_forms_in); }

@@ -303,7 +303,8 @@ static HRESULT WINAPI object_DeleteAsync_(ISWbemObjectEx *iface, IDispatch *sink
 }
 
 /* The query family on the object itself (family.c): Instances_ and Subclasses_ of the class
-** it is (an instance has neither: WBEM_E_INVALID_OPERATION), Associators_ and References_ of
+** it is ("The Instances_ method only works for class objects": an instance is refused with
+** wbemErrInvalidClass, of the pages' errors the one that fits), Associators_ and References_ of
 ** its path (a (statement) then writes the statement). sink NULL: the synchronous call,
 ** whose round trip comes before any refusal. */
 typedef struct assoc_args {
@@ -322,7 +323,7 @@ static HRESULT object_family(sim_object *o, sim_op_kind kind, const assoc_args *
   is_class = o->data->is_class;
   object_unlock();
   if (out) *out = NULL;
-  if (SUCCEEDED(hr) && !a && !is_class) hr = (HRESULT)WBEM_E_INVALID_OPERATION;
+  if (SUCCEEDED(hr) && !a && !is_class) hr = (HRESULT)WBEM_E_INVALID_CLASS;
   if (SUCCEEDED(hr)) {
     text = a ? assoc_text(a->references, path, a->assoc, a->result, a->rrole, a->role, a->classes, a->schema,
                           a->aqual, a->qual)
