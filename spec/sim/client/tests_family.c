@@ -74,6 +74,22 @@ static void check_query_fails(IDispatch *svc, const WCHAR *wql, HRESULT want, co
     check_hr(query_names(svc, wql, got, 512), want, "%s: %s fails with %s", what, u8(wql), hr_name(want));
 }
 
+/* ExecQuery's objects (kept for the test) */
+static int query_objects(IDispatch *svc, const WCHAR *wql, IDispatch **items, int max)
+{
+    HRESULT hr;
+    IDispatch *set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(wql));
+    return enum_objects(set, items, max, &hr);
+}
+
+/* a table of statements and what each returns */
+typedef struct query_case { const WCHAR *wql, *want; } query_case;
+
+static void check_queries(IDispatch *svc, const query_case *c, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) check_query(svc, c[i].wql, c[i].want, what);
+}
+
 static LONG prop_count(IDispatch *obj)
 {
     LONG n = -1;
@@ -88,8 +104,7 @@ static void property_lists(void)
 {
     HRESULT hr;
     IDispatch *svc = cimv2(), *items[4];
-    IDispatch *set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"SELECT Label FROM Sim_Base WHERE Id = 'd1'"));
-    int n = enum_objects(set, items, 4, &hr);
+    int n = query_objects(svc, L"SELECT Label FROM Sim_Base WHERE Id = 'd1'", items, 4);
     check_long(n, 1, "proplist: SELECT Label FROM Sim_Base WHERE Id = 'd1' returns the instance");
     if (n == 1) {
         BSTR s = NULL;
@@ -112,11 +127,9 @@ static void property_lists(void)
         check_wstr(rel, D1, "proplist: the object's path is whole (the keys are kept)");
         SysFreeString(rel);
     }
-    set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"select Extra , Label from Sim_Derived"));
-    n = enum_objects(set, items, 4, &hr);
+    n = query_objects(svc, L"select Extra , Label from Sim_Derived", items, 4);
     ok(n == 1 && prop_count(items[0]) == 3, "proplist: two listed properties (spaces around the comma) and the key");
-    set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"SELECT __PATH, Label FROM Sim_Base"));
-    n = enum_objects(set, items, 4, &hr);
+    n = query_objects(svc, L"SELECT __PATH, Label FROM Sim_Base", items, 4);
     ok(n == 2 && prop_count(items[0]) == 2, "proplist: a system property (__PATH) in the list is accepted");
     check_query_fails(svc, L"SELECT Nope FROM Sim_Base", WBEM_E_INVALID_QUERY_, "proplist");
     check_query_fails(svc, L"SELECT Label, FROM Sim_Base", WBEM_E_INVALID_QUERY_, "proplist");
@@ -223,33 +236,33 @@ static void associators_of(void)
 {
     IDispatch *svc = cimv2();
     const char *w = "associators";
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"}", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" D1 L"}", L"b1", w);
-    check_query(svc, L"associators of {Sim_Base.Id='d1'}", L"b1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE AssocClass = Sim_Link", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE AssocClass = Sim_Base", L"", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ResultClass = Sim_Derived", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ResultClass = Sim_Base", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" D1 L"} WHERE ResultClass = Sim_Derived", L"", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ResultRole = Dependent", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ResultRole = Antecedent", L"", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE Role = Antecedent", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE Role = Dependent", L"", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE RequiredAssocQualifier = association", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE RequiredAssocQualifier = Nope", L"", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE RequiredQualifier = Description", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE RequiredQualifier = Nope", L"", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Derived", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE Role = Antecedent AssocClass = Sim_Link ResultRole = Dependent",
-                L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {Sim_Base} WHERE SchemaOnly", L"Sim_Base", w);
-    check_query(svc, L"ASSOCIATORS OF {Sim_Derived} WHERE SchemaOnly AssocClass = Sim_Link", L"Sim_Base", w);
-    check_query(svc, L"ASSOCIATORS OF {Sim_AllTypes} WHERE SchemaOnly", L"", w);
+    static const query_case cases[] = {
+        { L"ASSOCIATORS OF {" B1 L"}", L"d1" },
+        { L"ASSOCIATORS OF {" D1 L"}", L"b1" },
+        { L"associators of {Sim_Base.Id='d1'}", L"b1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE AssocClass = Sim_Link", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE AssocClass = Sim_Base", L"" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE ResultClass = Sim_Derived", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE ResultClass = Sim_Base", L"d1" },
+        { L"ASSOCIATORS OF {" D1 L"} WHERE ResultClass = Sim_Derived", L"" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE ResultRole = Dependent", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE ResultRole = Antecedent", L"" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE Role = Antecedent", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE Role = Dependent", L"" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE RequiredAssocQualifier = association", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE RequiredAssocQualifier = Nope", L"" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE RequiredQualifier = Description", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE RequiredQualifier = Nope", L"" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Derived" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE Role = Antecedent AssocClass = Sim_Link ResultRole = Dependent", L"d1" },
+        { L"ASSOCIATORS OF {Sim_Base} WHERE SchemaOnly", L"Sim_Base" },
+        { L"ASSOCIATORS OF {Sim_Derived} WHERE SchemaOnly AssocClass = Sim_Link", L"Sim_Base" },
+        { L"ASSOCIATORS OF {Sim_AllTypes} WHERE SchemaOnly", L"" },
+    };
+    check_queries(svc, cases, sizeof cases / sizeof cases[0], w);
 
-    HRESULT hr;
     IDispatch *items[4];
-    IDispatch *set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"ASSOCIATORS OF {" B1 L"} WHERE KeysOnly"));
-    int n = enum_objects(set, items, 4, &hr);
+    int n = query_objects(svc, L"ASSOCIATORS OF {" B1 L"} WHERE KeysOnly", items, 4);
     ok(n == 1 && prop_count(items[0]) == 1, "associators: KeysOnly: the endpoint carries its key only");
 
     second_link(svc);
@@ -257,8 +270,11 @@ static void associators_of(void)
                 "associators: \"Each endpoint is returned as many times as there are associations\"");
     check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Derived",
                 "associators: ClassDefsOnly gives each class once");
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE AssocClass = SimT_Also", L"d1", w);
-    check_query(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ResultRole = Left", L"d1", w);
+    static const query_case after[] = {
+        { L"ASSOCIATORS OF {" B1 L"} WHERE AssocClass = SimT_Also", L"d1" },
+        { L"ASSOCIATORS OF {" B1 L"} WHERE ResultRole = Left", L"d1" },
+    };
+    check_queries(svc, after, sizeof after / sizeof after[0], w);
 
     check_query_fails(svc, L"ASSOCIATORS OF {" B1 L"} WHERE ClassDefsOnly ResultClass = Sim_Base", WBEM_E_INVALID_QUERY_,
                       "associators: \"ClassDefsOnly and ResultClass keywords are mutually exclusive\"");
@@ -284,22 +300,23 @@ static void references_of(void)
 {
     IDispatch *svc = cimv2();
     const char *w = "references";
-    check_query(svc, L"REFERENCES OF {" B1 L"}", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {" D1 L"}", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE Role = Antecedent", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE Role = Dependent", L"", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE ResultClass = Sim_Link", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE ResultClass = Sim_Base", L"", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE RequiredQualifier = association", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE RequiredQualifier = Nope", L"", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {Sim_Derived} WHERE SchemaOnly", L"Sim_Link", w);
-    check_query(svc, L"REFERENCES OF {Sim_AllTypes} WHERE SchemaOnly", L"", w);
+    static const query_case cases[] = {
+        { L"REFERENCES OF {" B1 L"}", L"Sim_Link" },
+        { L"REFERENCES OF {" D1 L"}", L"Sim_Link" },
+        { L"REFERENCES OF {" B1 L"} WHERE Role = Antecedent", L"Sim_Link" },
+        { L"REFERENCES OF {" B1 L"} WHERE Role = Dependent", L"" },
+        { L"REFERENCES OF {" B1 L"} WHERE ResultClass = Sim_Link", L"Sim_Link" },
+        { L"REFERENCES OF {" B1 L"} WHERE ResultClass = Sim_Base", L"" },
+        { L"REFERENCES OF {" B1 L"} WHERE RequiredQualifier = association", L"Sim_Link" },
+        { L"REFERENCES OF {" B1 L"} WHERE RequiredQualifier = Nope", L"" },
+        { L"REFERENCES OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Link" },
+        { L"REFERENCES OF {Sim_Derived} WHERE SchemaOnly", L"Sim_Link" },
+        { L"REFERENCES OF {Sim_AllTypes} WHERE SchemaOnly", L"" },
+    };
+    check_queries(svc, cases, sizeof cases / sizeof cases[0], w);
 
-    HRESULT hr;
     IDispatch *items[4];
-    IDispatch *set = disp_callo(svc, L"ExecQuery", &hr, 1, v_str(L"REFERENCES OF {" B1 L"}"));
-    int n = enum_objects(set, items, 4, &hr);
+    int n = query_objects(svc, L"REFERENCES OF {" B1 L"}", items, 4);
     BSTR s = NULL;
     if (n == 1) disp_get_bstr(items[0], L"Antecedent", &s);
     check_wstr(s, B1, "references: the association instance comes whole (its Antecedent is b1)");
@@ -307,8 +324,11 @@ static void references_of(void)
 
     second_link(svc);
     check_query(svc, L"REFERENCES OF {" B1 L"}", L"Sim_Link,SimT_Also", "references: each association once");
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE Role = Right", L"SimT_Also", w);
-    check_query(svc, L"REFERENCES OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Link,SimT_Also", w);
+    static const query_case after[] = {
+        { L"REFERENCES OF {" B1 L"} WHERE Role = Right", L"SimT_Also" },
+        { L"REFERENCES OF {" B1 L"} WHERE ClassDefsOnly", L"Sim_Link,SimT_Also" },
+    };
+    check_queries(svc, after, sizeof after / sizeof after[0], w);
     check_query_fails(svc, L"REFERENCES OF {" B1 L"} WHERE AssocClass = Sim_Link", WBEM_E_INVALID_QUERY_,
                       "references: AssocClass is not a REFERENCES OF keyword");
     check_query_fails(svc, L"REFERENCES OF {" B1 L"} WHERE ResultRole = Dependent", WBEM_E_INVALID_QUERY_, w);
