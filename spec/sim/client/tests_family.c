@@ -603,6 +603,44 @@ static void sync_knobs(void)
     check_hr(hr, WBEM_E_PROVIDER_FAILURE_, "sync: FailNext fails SubclassesOf");
 }
 
+/* SyncHang holds the family's round trips made on MTA threads, as it holds Get */
+static void hang_setup(member *m)
+{
+    HRESULT hr;
+    IDispatch *loc = keep(sim_create(L"WbemSim.SWbemLocator", &hr));
+    m->svc = loc ? disp_callo(loc, L"ConnectServer", &hr, 2, v_str(L"."), v_str(L"root\\cimv2")) : NULL;
+}
+
+static void hang_call(member *m)
+{
+    static const WCHAR *const methods[] = { L"SubclassesOf", L"AssociatorsOf", L"ReferencesTo", L"ExecQuery" };
+    static const WCHAR *const args[] = { L"Sim_Derived", B1, B1, L"ASSOCIATORS OF {" B1 L"}" };
+    LONG n = -1;
+    IDispatch *set = m->svc ? disp_callo(m->svc, methods[m->i % 4], &m->hr, 1, v_str(args[m->i % 4])) : NULL;
+    if (set) disp_get_long(set, L"Count", &n);
+    /* SubclassesOf(Sim_Derived) is empty; the others give one object */
+    if (n != (m->i % 4 ? 1 : 0) && !m->bad++)
+        snprintf(m->note, sizeof m->note, "%s: 0x%08lX, %ld objects", u8(methods[m->i % 4]), (unsigned long)m->hr, (long)n);
+}
+
+static void sync_hang(void)
+{
+    LONG waiting = -1;
+    team *t = team_new(4, hang_setup, hang_call);
+    if (!t) return;
+    disp_put(g_ctl, L"SyncHang", v_bool(TRUE));
+    team_go(t);
+    pump_for(300);
+    disp_get_long(g_ctl, L"SyncWaiting", &waiting);
+    check_long(waiting, 4, "sync: with SyncHang, SubclassesOf, AssociatorsOf, ReferencesTo and ASSOCIATORS OF on MTA "
+               "threads wait");
+    check_long(t->done, 0, "sync: none of them has returned");
+    disp_put(g_ctl, L"SyncHang", v_bool(FALSE));
+    ok(team_wait(t, 3000), "sync: SyncHang cleared, they go on");
+    team_good(t, "sync: each then returns its result");
+    team_end(t);
+}
+
 /* an SWbemObjectSet of AssociatorsOf enumerated on another (MTA) thread */
 static DWORD WINAPI enum_thread(void *arg)
 {
@@ -650,6 +688,7 @@ const test_case suite_family[] = {
     { "family: async: the Async forms, both deliveries", async_forms },
     { "family: knobs: LatencyMs, SendStatus, FailNext, Hang and Cancel", async_knobs },
     { "family: sync: round trips and FailNext", sync_knobs },
+    { "family: sync: SyncHang holds the family's round trips", sync_hang },
     { "family: thread: an AssociatorsOf set enumerated on another thread", other_thread },
     { NULL, NULL },
 };
