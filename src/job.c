@@ -7,6 +7,7 @@
 **   job:credit(n)   a query's n objects were read: the worker may fetch n more
 **   job:abandon()   nobody waits any more: what comes is released
 **   core.job_handler(fn)   fn(op, "item", obj) / fn(op, "done", err | nil, result, outs...)
+**                          / fn(op, "ready") (an events job's subscription is registered)
 **   core.lives_here(obj)   true when a worker could reach obj only through this thread
 **   core.workers([max, idle_ms]) -> the pool's figures
 **
@@ -311,6 +312,10 @@ int wbem_job_push_event(lua_State *L, wbem_event *ev) {
   settings = lua_istable(L, -1) ? lua_gettop(L) : 0;
   if (lua_getfield(L, LUA_REGISTRYINDEX, JOB_HANDLER_KEY) != LUA_TFUNCTION) return -1;
   lua_getiuservalue(L, box, 2);
+  if (ev->member == WBEM_JOB_READY) {
+    lua_pushliteral(L, "ready");
+    return 2;
+  }
   if (ev->member == WBEM_JOB_ITEM) {
     lua_pushliteral(L, "item");
     wbem_push_variant_from(L, &ev->argv[0], settings);

@@ -435,6 +435,15 @@ static int enumerate(wbem_job *job) {
   return 0;
 }
 
+/* An EVENTS job's subscription is registered (the caller may wait for that). */
+static void post_ready(wbem_job *job) {
+  wbem_event *ev = wbem_event_new(WBEM_EVENT_JOB, job->id, WBEM_JOB_READY, 0);
+  if (!ev) return;   /* out of memory: the first event, or the end, tells the same */
+  ev->job = job;
+  wbem_job_addref(job);
+  wbem_queue_post(job->queue, ev);
+}
+
 /* What a QUERY or EVENTS call returned becomes the job's source of objects. */
 static HRESULT open_source(wbem_job *job, VARIANT *result) {
   HRESULT hr;
@@ -483,6 +492,7 @@ static int run(wbem_job *job) {
     if (SUCCEEDED(hr) && (job->kind == WBEM_JOB_QUERY || job->kind == WBEM_JOB_EVENTS)) {
       hr = open_source(job, result);
       VariantClear(result);
+      if (SUCCEEDED(hr) && job->kind == WBEM_JOB_EVENTS) post_ready(job);
       if (SUCCEEDED(hr)) {
         job_clear_call(job);
         return enumerate(job);

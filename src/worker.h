@@ -16,8 +16,9 @@ struct wbem_queue;
 /* QUERY enumerates the SWbemObjectSet the call returns; EVENTS reads the SWbemEventSource
 ** the call (ExecNotificationQuery) returns with NextEvent, until abandoned. */
 enum { WBEM_JOB_CREATE = 1, WBEM_JOB_CALL, WBEM_JOB_QUERY, WBEM_JOB_EVENTS };
-/* Event members of job events: an object of a query, the end of the job. */
-enum { WBEM_JOB_ITEM = 1, WBEM_JOB_DONE };
+/* Event members of job events: an object of a query, the end of the job, and (EVENTS)
+** the subscription is registered: events from then on are the job's. */
+enum { WBEM_JOB_ITEM = 1, WBEM_JOB_DONE, WBEM_JOB_READY };
 
 /* How many objects of a query may wait unread on the queue before the worker stops
 ** fetching (backpressure): the loop's reading them gives the credit back. */

@@ -39,6 +39,7 @@ wineserver -w
   { if (!($1 in l)) order[++n] = $1; l[$1] = l[$1] " " $2 }
   END {
     target["events_per_s"] = "Lua/C >= 0.9"
+    target["notify_events_per_s"] = "Lua/C >= 0.9"
     target["latency_p50_us"] = "Lua/C <= 1.2"
     target["inflight_10000_wall_ms"] = "Lua/C <= 1.3"
     target["inflight_100000_wall_ms"] = "Lua/C <= 1.3"

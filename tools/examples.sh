@@ -43,6 +43,8 @@ check "examples/sink.lua: a sink with Lua handlers" expect 0 '^[0-9]+ objects, c
   "$lua" examples/sink.lua
 check "examples/query_async.lua: query_async" expect 0 '^[1-9][0-9]* objects from' \
   "$lua" examples/query_async.lua
+check "examples/watch.lua: processes printed as they start and end" \
+  expect 0 '^3 processes seen starting and 3 ending$' "$lua" examples/watch.lua
 check "examples/worker.lua: connect with a timeout, query on workers" expect 0 '^unreachable host: ' \
   "$lua" examples/worker.lua
 check "examples/fleet.lua: an inventory of this computer's names and one that is not" \

@@ -91,6 +91,10 @@ local function start(svc, wql, opts, call, mode, fname)
     op = async.on_worker(svc, "ExecNotificationQuery " .. query, call, "events",
                          "ExecNotificationQuery", query, "WQL", worker.query_flags(opts.flags))
     stream.open(op)                    -- bounded by the worker's window
+    -- registered before the call returns, as ExecNotificationQueryAsync is: what happens
+    -- from then on is seen, and a refused query raises here
+    while not op.ready and not op.done do loop.park(op) end
+    if op.done and op.err then error(op.err, 0) end
   else
     op = async.begin(svc, fname, "ExecNotificationQueryAsync " .. query, call,
                      "ExecNotificationQueryAsync", query, "WQL")

@@ -33,6 +33,11 @@ end
 
 -- One handler for every job of the state: op is what the job was started for.
 core.job_handler(function(op, kind, err, ...)
+  if kind == "ready" then          -- a subscription is registered
+    op.ready = true
+    loop.wake(op)
+    return
+  end
   if kind == "item" then           -- err is the object here
     if op.abandoned then close(err)
     elseif op.on_item then op.on_item(op, err)

@@ -275,6 +275,7 @@ extern const test_case suite_sync[];
 extern const test_case suite_hosts[];
 extern const test_case suite_events[];
 extern const test_case suite_methods[];
+extern const test_case suite_family[];
 
 /* ---- bench.c ---- */
 int bench_main(void);

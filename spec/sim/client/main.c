@@ -9,7 +9,7 @@
 static const test_case *const suites[] = {
     suite_namespace, suite_schema, suite_types, suite_path, suite_put, suite_classput,
     suite_query, suite_async, suite_asyncops, suite_control, suite_scale, suite_sync, suite_hosts,
-    suite_events, suite_methods, NULL,
+    suite_events, suite_methods, suite_family, NULL,
 };
 
 int main(int argc, char **argv)

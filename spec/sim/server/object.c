@@ -349,69 +349,99 @@ static HRESULT WINAPI object_DeleteAsync_(ISWbemObjectEx *iface, IDispatch *sink
   return hr;
 }
 
+/* The query family on the object itself (family.c): Instances_ and Subclasses_ of the class
+** it is ("The Instances_ method only works for class objects": an instance is refused with
+** wbemErrInvalidClass, of the pages' errors the one that fits), Associators_ and References_ of
+** its path (a (statement) then writes the statement). sink NULL: the synchronous call,
+** whose round trip comes before any refusal. */
+typedef struct assoc_args {
+  BOOL references;
+  BSTR assoc, result, rrole, role, aqual, qual;
+  VARIANT_BOOL classes, schema;
+} assoc_args;
+
+static HRESULT object_family(sim_object *o, sim_op_kind kind, const assoc_args *a, IDispatch *sink, LONG flags,
+                             IDispatch *ctx, IDispatch *actx, ISWbemObjectSet **out)
+{
+  WCHAR *path = NULL, *ns = NULL, *text = NULL;
+  BOOL is_class;
+  HRESULT hr = object_path_text(o, &path, &ns);
+  object_lock();
+  is_class = o->data->is_class;
+  object_unlock();
+  if (out) *out = NULL;
+  if (SUCCEEDED(hr) && !a && !is_class) hr = (HRESULT)WBEM_E_INVALID_CLASS;
+  if (SUCCEEDED(hr)) {
+    text = a ? assoc_text(a->references, path, a->assoc, a->result, a->rrole, a->role, a->classes, a->schema,
+                          a->aqual, a->qual)
+             : sim_strdup(path);
+    if (!text) hr = E_OUTOFMEMORY;
+  }
+  if (!sink) hr = family_sync(kind, ns, text ? text : path, flags, ctx, hr, out);
+  else if (SUCCEEDED(hr)) hr = worker_submit(kind, sink, flags, ctx, actx, ns, text, NULL);
+  else sim_fail(hr, family_operation(kind), path);
+  free(text);
+  free(path);
+  free(ns);
+  return hr;
+}
+
 static HRESULT WINAPI object_Instances_(ISWbemObjectEx *iface, LONG flags, IDispatch *ctx, ISWbemObjectSet **out)
 {
-  (void)iface; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_INSTANCES, NULL, NULL, flags, ctx, NULL, out);
 }
 
 static HRESULT WINAPI object_InstancesAsync_(ISWbemObjectEx *iface, IDispatch *sink, LONG flags, IDispatch *ctx,
                                              IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  if (!sink) return sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, L"CreateInstanceEnum", L"objWbemSink");
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_INSTANCES, NULL, sink, flags, ctx, actx, NULL);
 }
 
 static HRESULT WINAPI object_Subclasses_(ISWbemObjectEx *iface, LONG flags, IDispatch *ctx, ISWbemObjectSet **out)
 {
-  (void)iface; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_SUBCLASSES, NULL, NULL, flags, ctx, NULL, out);
 }
 
 static HRESULT WINAPI object_SubclassesAsync_(ISWbemObjectEx *iface, IDispatch *sink, LONG flags, IDispatch *ctx,
                                               IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  if (!sink) return sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, L"CreateClassEnum", L"objWbemSink");
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_SUBCLASSES, NULL, sink, flags, ctx, actx, NULL);
 }
 
 static HRESULT WINAPI object_Associators_(ISWbemObjectEx *iface, BSTR assoc, BSTR result, BSTR rrole, BSTR role,
                                           VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR aqual, BSTR qual,
                                           LONG flags, IDispatch *ctx, ISWbemObjectSet **out)
 {
-  (void)iface; (void)assoc; (void)result; (void)rrole; (void)role; (void)classes; (void)schema;
-  (void)aqual; (void)qual; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  assoc_args a = { FALSE, assoc, result, rrole, role, aqual, qual, classes, schema };
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_QUERY, &a, NULL, flags, ctx, NULL, out);
 }
 
 static HRESULT WINAPI object_AssociatorsAsync_(ISWbemObjectEx *iface, IDispatch *sink, BSTR assoc, BSTR result,
                                                BSTR rrole, BSTR role, VARIANT_BOOL classes, VARIANT_BOOL schema,
                                                BSTR aqual, BSTR qual, LONG flags, IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)assoc; (void)result; (void)rrole; (void)role; (void)classes; (void)schema;
-  (void)aqual; (void)qual; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  assoc_args a = { FALSE, assoc, result, rrole, role, aqual, qual, classes, schema };
+  if (!sink) return sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, L"ExecQuery", L"objWbemSink");
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_QUERY, &a, sink, flags, ctx, actx, NULL);
 }
 
 static HRESULT WINAPI object_References_(ISWbemObjectEx *iface, BSTR result, BSTR role, VARIANT_BOOL classes,
                                          VARIANT_BOOL schema, BSTR qual, LONG flags, IDispatch *ctx,
                                          ISWbemObjectSet **out)
 {
-  (void)iface; (void)result; (void)role; (void)classes; (void)schema; (void)qual; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  assoc_args a = { TRUE, NULL, result, NULL, role, NULL, qual, classes, schema };
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_QUERY, &a, NULL, flags, ctx, NULL, out);
 }
 
 static HRESULT WINAPI object_ReferencesAsync_(ISWbemObjectEx *iface, IDispatch *sink, BSTR result, BSTR role,
                                               VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR qual, LONG flags,
                                               IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)result; (void)role; (void)classes; (void)schema; (void)qual; (void)flags;
-  (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  assoc_args a = { TRUE, NULL, result, NULL, role, NULL, qual, classes, schema };
+  if (!sink) return sim_fail((HRESULT)WBEM_E_INVALID_PARAMETER, L"ExecQuery", L"objWbemSink");
+  return object_family(impl_from_ISWbemObjectEx(iface), OP_QUERY, &a, sink, flags, ctx, actx, NULL);
 }
 
 /* ExecMethod_ is SWbemServices.ExecMethod on the object's own path (methods.c). */

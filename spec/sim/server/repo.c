@@ -508,6 +508,17 @@ HRESULT repo_get_class(const WCHAR *nsname, const WCHAR *name, sim_data **out)
   return hr;
 }
 
+/* A list made under the lock: kept, or (on a failure) freed. */
+static HRESULT list_result(HRESULT hr, sim_data ***out, int *n)
+{
+  if (FAILED(hr)) {
+    data_list_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+  }
+  return hr;
+}
+
 /* Instances of the class and of every class derived from it ("deep", the default of
 ** SWbemServices.InstancesOf), or of the class alone (wbemQueryFlagShallow). */
 HRESULT repo_instances(const WCHAR *nsname, const WCHAR *cls, BOOL shallow, sim_data ***out, int *n)
@@ -531,12 +542,38 @@ HRESULT repo_instances(const WCHAR *nsname, const WCHAR *cls, BOOL shallow, sim_
         }
       }
   unlock();
-  if (FAILED(hr)) {
-    data_list_free(*out, *n);
-    *out = NULL;
-    *n = 0;
-  }
-  return hr;
+  return list_result(hr, out, n);
+}
+
+/* SWbemServices.SubclassesOf: "Only subclasses of this class return in the enumerator. If
+** you leave this parameter blank, and if iFlags is wbemQueryFlagShallow, only the top-level
+** classes are returned ... If this parameter is blank and iFlags is wbemQueryFlagDeep all
+** classes within the namespace are returned." The class itself is never among them. */
+HRESULT repo_subclasses(const WCHAR *nsname, const WCHAR *super, BOOL shallow, sim_data ***out, int *n)
+{
+  sim_ns *ns;
+  HRESULT hr;
+  int i, cap = 0;
+  *out = NULL;
+  *n = 0;
+  if (super && !*super) super = NULL;
+  lock();
+  if (FAILED(hr = lookup_ns(nsname, NULL, &ns))) ;
+  else if (super && !find_class(ns, super)) hr = (HRESULT)WBEM_E_INVALID_CLASS;
+  else
+    for (i = 0; i < ns->nclasses && SUCCEEDED(hr); i++) {
+      const sim_data *c = ns->classes[i];
+      BOOL in = shallow ? (super ? c->super && _wcsicmp(c->super, super) == 0 : !c->super)
+                        : !super || (_wcsicmp(c->cls, super) != 0 && derives(ns, c->cls, super));
+      sim_data *copy;
+      if (!in) continue;
+      if (!(copy = data_clone(c)) || !push(out, n, &cap, copy)) {
+        data_free(copy);
+        hr = E_OUTOFMEMORY;
+      }
+    }
+  unlock();
+  return list_result(hr, out, n);
 }
 
 HRESULT repo_derivation(const WCHAR *nsname, const WCHAR *first, SAFEARRAY **out)
@@ -1065,6 +1102,25 @@ static const struct { const WCHAR *name; CIMTYPE type; const WCHAR *value, *arra
   { L"Char", CIM_CHAR16, L"65", L"65|66" },
 };
 
+/* A key reference to class to (the CIMTYPE qualifier "ref:Class", as WMI gives one). */
+static void seed_ref(sim_data *c, const WCHAR *name, const WCHAR *to)
+{
+  sim_prop *p;
+  WCHAR type[64];
+  seed_prop(c, name, CIM_REFERENCE, TRUE);
+  if (!c || !(p = data_prop(c, name))) return;
+  swprintf(type, 64, L"ref:%ls", to);
+  seed_text_qual(&p->quals, L"CIMTYPE", type);
+}
+
+static void seed_link(sim_ns *ns, const WCHAR *antecedent, const WCHAR *dependent)
+{
+  sim_data *i = seed_instance(ns, L"Sim_Link");
+  seed_value(i, L"Antecedent", antecedent);
+  seed_value(i, L"Dependent", dependent);
+  seed_store(ns, i);
+}
+
 /* The lock is held. */
 /* The event classes WMI has in every namespace (system classes: "__Event",
 ** "__InstanceOperationEvent", ...), their properties as WMI declares them. */
@@ -1160,6 +1216,15 @@ static void seed(sim_repo *r)
     process_seed_fill(i, (int)k);
     seed_store(cimv2, i);
   }
+
+  /* an association as CIM_Dependency names its ends (spec/sim/README.md) */
+  c = seed_class(cimv2, L"Sim_Link", NULL, L"An association of two Sim_Base objects");
+  if (c) seed_bool_qual(&c->quals, L"association", WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE |
+                                                   WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS |
+                                                   WBEM_FLAVOR_NOT_OVERRIDABLE);
+  seed_ref(c, L"Antecedent", L"Sim_Base");
+  seed_ref(c, L"Dependent", L"Sim_Base");
+  seed_link(cimv2, L"Sim_Base.Id=\"b1\"", L"Sim_Derived.Id=\"d1\"");
 
   c = seed_class(def, L"Sim_Thing", NULL, NULL);
   seed_prop(c, L"Name", CIM_STRING, TRUE);

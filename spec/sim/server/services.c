@@ -1,8 +1,8 @@
 /*
 ** services.c: SWbemServices(Ex), a connection to one namespace. The synchronous calls go
 ** to the repository after their round trip (sim_begin_sync: Control.SyncLatencyMs and
-** SyncHang); the asynchronous ones (GetAsync, DeleteAsync,
-** InstancesOfAsync, ExecQueryAsync: the names of wbemdisp's type library, without the
+** SyncHang); the query family's through family.c; the asynchronous ones (GetAsync, DeleteAsync,
+** InstancesOfAsync, ExecQueryAsync, SubclassesOfAsync, AssociatorsOfAsync, ReferencesToAsync: the names of wbemdisp's type library, without the
 ** trailing underscore that SWbemObject's methods have) queue an operation on the worker.
 **
 ** Control.Connections counts the services objects alive, of every server (ConnectServer
@@ -24,8 +24,6 @@ typedef struct sim_services {
 static LONG alive;
 
 LONG services_alive(void) { return InterlockedCompareExchange(&alive, 0, 0); }
-
-#define QUERY_FLAG_SHALLOW 0x1     /* wbemQueryFlagShallow */
 
 static inline sim_services *impl_from_ISWbemServicesEx(ISWbemServicesEx *iface)
 {
@@ -126,15 +124,7 @@ static HRESULT WINAPI services_DeleteAsync(ISWbemServicesEx *iface, IDispatch *s
 static HRESULT WINAPI services_InstancesOf(ISWbemServicesEx *iface, BSTR cls, LONG flags, IDispatch *ctx,
                                            ISWbemObjectSet **out)
 {
-  sim_services *s = impl_from_ISWbemServicesEx(iface);
-  sim_data **items;
-  int n;
-  HRESULT hr;
-  *out = NULL;
-  hr = sim_begin_sync(S_OK, ctx);
-  if (SUCCEEDED(hr)) hr = repo_instances(s->ns, cls, (flags & QUERY_FLAG_SHALLOW) != 0, &items, &n);
-  if (FAILED(hr)) return sim_fail(hr, L"CreateInstanceEnum", cls);
-  return objset_create(items, n, out);
+  return family_sync(OP_INSTANCES, impl_from_ISWbemServicesEx(iface)->ns, cls, flags, ctx, S_OK, out);
 }
 
 static HRESULT WINAPI services_InstancesOfAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR cls, LONG flags,
@@ -144,34 +134,25 @@ static HRESULT WINAPI services_InstancesOfAsync(ISWbemServicesEx *iface, IDispat
   return worker_submit(OP_INSTANCES, sink, flags, ctx, actx, s->ns, cls ? cls : L"", NULL);
 }
 
+/* SubclassesOf: "If you leave this parameter blank ..." (repo_subclasses). */
 static HRESULT WINAPI services_SubclassesOf(ISWbemServicesEx *iface, BSTR super, LONG flags, IDispatch *ctx,
                                             ISWbemObjectSet **out)
 {
-  (void)iface; (void)super; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  return family_sync(OP_SUBCLASSES, impl_from_ISWbemServicesEx(iface)->ns, super ? super : L"", flags, ctx, S_OK, out);
 }
 
 static HRESULT WINAPI services_SubclassesOfAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR super, LONG flags,
                                                  IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)super; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  sim_services *s = impl_from_ISWbemServicesEx(iface);
+  return worker_submit(OP_SUBCLASSES, sink, flags, ctx, actx, s->ns, super ? super : L"", NULL);
 }
 
 static HRESULT WINAPI services_ExecQuery(ISWbemServicesEx *iface, BSTR query, BSTR lang, LONG flags, IDispatch *ctx,
                                          ISWbemObjectSet **out)
 {
-  sim_services *s = impl_from_ISWbemServicesEx(iface);
-  sim_data **items;
-  int n;
-  HRESULT hr;
-  (void)flags;     /* semisynchronous or not, the result is whole when the call returns */
-  *out = NULL;
-  hr = sim_begin_sync(wql_check_language(lang), ctx);
-  if (SUCCEEDED(hr)) hr = wql_run(s->ns, query, &items, &n);
-  if (FAILED(hr)) return sim_fail(hr, L"ExecQuery", query);
-  return objset_create(items, n, out);
+  /* semisynchronous or not, the result is whole when the call returns */
+  return family_sync(OP_QUERY, impl_from_ISWbemServicesEx(iface)->ns, query, flags, ctx, wql_check_language(lang), out);
 }
 
 static HRESULT WINAPI services_ExecQueryAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR query, BSTR lang,
@@ -183,14 +164,26 @@ static HRESULT WINAPI services_ExecQueryAsync(ISWbemServicesEx *iface, IDispatch
   return worker_submit(OP_QUERY, sink, flags, ctx, actx, s->ns, query ? query : L"", NULL);
 }
 
+/* AssociatorsOf and ReferencesTo "perform the same function that the ASSOCIATORS OF [REFERENCES
+** OF] WQL query performs": the statement is written (assoc_text) and run as ExecQuery runs
+** it; sink NULL: the synchronous call. */
+static HRESULT family_call(sim_services *s, WCHAR *text, IDispatch *sink, LONG flags, IDispatch *ctx,
+                           IDispatch *actx, ISWbemObjectSet **out)
+{
+  HRESULT hr;
+  if (!sink) hr = family_sync(OP_QUERY, s->ns, text, flags, ctx, text ? S_OK : E_OUTOFMEMORY, out);
+  else hr = text ? worker_submit(OP_QUERY, sink, flags, ctx, actx, s->ns, text, NULL) : E_OUTOFMEMORY;
+  free(text);
+  return hr;
+}
+
 static HRESULT WINAPI services_AssociatorsOf(ISWbemServicesEx *iface, BSTR path, BSTR assoc, BSTR result, BSTR rrole,
                                              BSTR role, VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR aqual,
                                              BSTR qual, LONG flags, IDispatch *ctx, ISWbemObjectSet **out)
 {
-  (void)iface; (void)path; (void)assoc; (void)result; (void)rrole; (void)role; (void)classes; (void)schema;
-  (void)aqual; (void)qual; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  return family_call(impl_from_ISWbemServicesEx(iface),
+                     assoc_text(FALSE, path, assoc, result, rrole, role, classes, schema, aqual, qual),
+                     NULL, flags, ctx, NULL, out);
 }
 
 static HRESULT WINAPI services_AssociatorsOfAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, BSTR assoc,
@@ -198,27 +191,27 @@ static HRESULT WINAPI services_AssociatorsOfAsync(ISWbemServicesEx *iface, IDisp
                                                   VARIANT_BOOL schema, BSTR aqual, BSTR qual, LONG flags,
                                                   IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)path; (void)assoc; (void)result; (void)rrole; (void)role; (void)classes;
-  (void)schema; (void)aqual; (void)qual; (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  return family_call(impl_from_ISWbemServicesEx(iface),
+                     assoc_text(FALSE, path, assoc, result, rrole, role, classes, schema, aqual, qual),
+                     sink, flags, ctx, actx, NULL);
 }
 
 static HRESULT WINAPI services_ReferencesTo(ISWbemServicesEx *iface, BSTR path, BSTR result, BSTR role,
                                             VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR qual, LONG flags,
                                             IDispatch *ctx, ISWbemObjectSet **out)
 {
-  (void)iface; (void)path; (void)result; (void)role; (void)classes; (void)schema; (void)qual; (void)flags; (void)ctx;
-  *out = NULL;
-  return E_NOTIMPL;
+  return family_call(impl_from_ISWbemServicesEx(iface),
+                     assoc_text(TRUE, path, NULL, result, NULL, role, classes, schema, NULL, qual),
+                     NULL, flags, ctx, NULL, out);
 }
 
 static HRESULT WINAPI services_ReferencesToAsync(ISWbemServicesEx *iface, IDispatch *sink, BSTR path, BSTR result,
                                                  BSTR role, VARIANT_BOOL classes, VARIANT_BOOL schema, BSTR qual,
                                                  LONG flags, IDispatch *ctx, IDispatch *actx)
 {
-  (void)iface; (void)sink; (void)path; (void)result; (void)role; (void)classes; (void)schema; (void)qual;
-  (void)flags; (void)ctx; (void)actx;
-  return E_NOTIMPL;
+  return family_call(impl_from_ISWbemServicesEx(iface),
+                     assoc_text(TRUE, path, NULL, result, NULL, role, classes, schema, NULL, qual),
+                     sink, flags, ctx, actx, NULL);
 }
 
 /* SWbemServices.ExecNotificationQuery: "If you specify this parameter, this parameter must

@@ -12,6 +12,7 @@
 **   strbuf.c    a growing string (object paths, MOF text)
 **   repo.c      the repository: namespaces, schema, instances, the put/delete rules
 **   query.c     the WQL subset (SELECT * FROM C [WHERE P = v])
+**   family.c    SubclassesOf, ASSOCIATORS OF / REFERENCES OF, the calls they share
 **   mof.c       GetObjectText_
 **   object.c    SWbemObject(Ex), also the SWbemLastError object
 **   pathobj.c   SWbemObjectPath
@@ -229,6 +230,7 @@ HRESULT repo_put(const sim_data *d, LONG flags, sim_path *written);
 HRESULT repo_delete(const WCHAR *ns, const sim_path *p);
 HRESULT repo_instances(const WCHAR *ns, const WCHAR *cls, BOOL shallow, sim_data ***out, int *n);
 HRESULT repo_derivation(const WCHAR *ns, const WCHAR *cls, SAFEARRAY **out);
+HRESULT repo_subclasses(const WCHAR *ns, const WCHAR *super, BOOL shallow, sim_data ***out, int *n);
 void    repo_reset(void);
 void    repo_init(void);
 LONG    sim_check_put_flags(LONG flags, BOOL is_class);  /* S_OK or WBEM_E_INVALID_PARAMETER */
@@ -239,6 +241,27 @@ void    seed_text_qual(sim_quals *q, const WCHAR *name, const WCHAR *text);  /* 
 HRESULT wql_run(const WCHAR *ns, const WCHAR *query, sim_data ***out, int *n);
 HRESULT wql_check_language(const WCHAR *lang);        /* "WQL" (or none) only */
 void    data_list_free(sim_data **v, int n);
+void    data_keys_only(sim_data *d);                   /* drops every property but the keys */
+
+/* ---- family.c ---- */
+typedef struct sim_assoc_query {
+  BOOL references;          /* REFERENCES OF; else ASSOCIATORS OF */
+  WCHAR *path;              /* the source, between the braces */
+  WCHAR *assoc_class, *result_class, *result_role, *role, *assoc_qual, *qual;   /* NULL: none */
+  BOOL class_defs, schema, keys;            /* ClassDefsOnly, SchemaOnly, KeysOnly */
+} sim_assoc_query;
+HRESULT assoc_run(const WCHAR *ns, const sim_assoc_query *q, sim_data ***out, int *n);
+/* The statement that SWbemServices.AssociatorsOf / ReferencesTo perform (NULL: no memory);
+** empty or NULL strings are left out. */
+WCHAR  *assoc_text(BOOL references, const WCHAR *path, const WCHAR *assoc, const WCHAR *result, const WCHAR *rrole,
+                   const WCHAR *role, BOOL classes, BOOL schema, const WCHAR *aqual, const WCHAR *qual);
+/* OP_INSTANCES (text: the class), OP_SUBCLASSES (the superclass), OP_QUERY (WQL). */
+HRESULT family_run(int kind, const WCHAR *ns, const WCHAR *text, LONG flags, sim_data ***out, int *n);
+const WCHAR *family_operation(int kind);
+/* The synchronous call: its round trip (then the refusal its own checks found, S_OK for
+** none), the result as an SWbemObjectSet, or the failure recorded as the last error. */
+HRESULT family_sync(int kind, const WCHAR *ns, const WCHAR *text, LONG flags, IDispatch *ctx, HRESULT refusal,
+                    ISWbemObjectSet **out);
 
 /* ---- mof.c ---- */
 BSTR    mof_text(const sim_data *d);
@@ -351,7 +374,8 @@ void    mailbox_drop(sim_mailbox *mb, sim_event **own);  /* frees the events sti
 HRESULT sink_create(REFIID riid, void **out);
 
 /* ---- worker.c ---- */
-typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY, OP_NOTIFY, OP_METHOD } sim_op_kind;
+typedef enum { OP_PUT, OP_DELETE, OP_GET, OP_INSTANCES, OP_QUERY, OP_NOTIFY, OP_METHOD,
+               OP_SUBCLASSES } sim_op_kind;
 /* Queues an operation; fails at once (no events) when the sink is not a simulator sink. */
 HRESULT worker_submit(sim_op_kind kind, IDispatch *sink, LONG flags, IDispatch *ctx,
                       IDispatch *async_ctx, const WCHAR *ns, const WCHAR *text, sim_data *data);

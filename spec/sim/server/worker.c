@@ -224,10 +224,9 @@ static const WCHAR *operation_name(const sim_op *op)
   case OP_PUT: return op->data && op->data->is_class ? L"PutClass" : L"PutInstance";
   case OP_DELETE: return delete_operation(op->text);
   case OP_GET: return L"GetObject";
-  case OP_INSTANCES: return L"CreateInstanceEnum";
   case OP_NOTIFY: return L"ExecNotificationQuery";
   case OP_METHOD: return L"ExecMethod";
-  default: return L"ExecQuery";
+  default: return family_operation(op->kind);     /* the query family (family.c) */
   }
 }
 
@@ -276,11 +275,8 @@ static HRESULT perform(sim_op *op)
   case OP_METHOD:
     if (SUCCEEDED(hr = method_exec(op->ns, op->text, op->method, op->data, &d))) ready_all(op, &d, 1);
     return hr;
-  case OP_INSTANCES:
-    hr = repo_instances(op->ns, op->text, (op->flags & 1) != 0, &items, &count);
-    break;
-  default:
-    hr = wql_run(op->ns, op->text, &items, &count);
+  default:            /* InstancesOf, ExecQuery, SubclassesOf (family.c) */
+    hr = family_run(op->kind, op->ns, op->text, op->flags, &items, &count);
     break;
   }
   if (SUCCEEDED(hr)) ready_all(op, items, count);
