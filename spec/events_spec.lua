@@ -44,19 +44,25 @@ local function put_item(svc, name, size)
   local p <close> = item:Put_()
 end
 
+-- Every spec writes classes of its own first (LuaSpec_Item, LuaSpec_Tick); the transport
+-- and the delivery mode are the describe block's. Those that fire extrinsic events or
+-- use the simulator's knobs are tagged #sim; the others run against real WMI too.
 local mode, delivery, control, svc
-before_each(function()
-  control, svc = simfix.setup(mode)
-  control.Delivery = delivery
+local function prepare()
+  if control then control.Delivery = delivery end
   tick_class(svc)
+end
+before_each(function() control, svc = simfix.setup(mode); prepare() end)
+after_each(function()
+  if simfix.real then pcall(svc.Delete, svc, "LuaSpec_Tick") end
+  simfix.teardown(control, svc)
 end)
-after_each(function() simfix.teardown(control, svc) end)
 
 for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "marshal" } } do
   describe(("%s transport (%s delivery):"):format(m[1], m[2]), function()
     setup(function() mode, delivery = m[1], m[2] end)
 
-    it("svc:events yields extrinsic events in order, with their properties #smoke", function()
+    it("svc:events yields extrinsic events in order, with their properties #smoke #sim", function()
       local seen = {}
       local sub = { svc:events(TICKS, WAIT) }   -- registered before anything happens
       local task = wbem.spawn(function()
@@ -122,7 +128,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.same({ "seven" }, names)
     end)
 
-    it("a class with a provider but no event provider needs WITHIN: without it the loop raises WMI's error", function()
+    it("a class with a provider but no event provider needs WITHIN: without it the loop raises WMI's error #sim", function()
       local q = "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Win32_Process'"
       local cimv2 = simfix.connect("root\\cimv2", mode)
       local err = raises(function() for _ in cimv2:events(q) do end end)
@@ -154,7 +160,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       cimv2:close()
     end)
 
-    it("timeout bounds each wait: the loop raises wbemErrTimedout and the subscription ends", function()
+    it("timeout bounds each wait: the loop raises wbemErrTimedout and the subscription ends #sim", function()
       local got = 0
       local err
       local t0 = wbem.clock()
@@ -178,7 +184,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.is_true(wbem.clock() - t0 >= 100)
     end)
 
-    it("leaving the loop by break, by error, by <close> or by dropping it cancels at once, releasing what came", function()
+    it("leaving the loop by break, by error, by <close> or by dropping it cancels at once, releasing what came #sim", function()
       -- each way gets a subscription that three events reached: it reads one, and leaves
       local ways = {
         function(it)
@@ -219,7 +225,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       end
     end)
 
-    it("a storm of 10,000 events reaches a loop outside a task, in order, none lost, in bounded memory", function()
+    it("a storm of 10,000 events reaches a loop outside a task, in order, none lost, in bounded memory #sim", function()
       local N = 10000
       local cls <close> = svc:Get("LuaSpec_Tick")
       local next_ev, _, _, closer = svc:events(TICKS, { buffer = 500, timeout = 5000 })
@@ -241,7 +247,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.is_true(peak < 2048, ("peak %.0f KB above the start"):format(peak))
     end)
 
-    it("a storm of 10,000 events reaches a task in order, none lost", function()
+    it("a storm of 10,000 events reaches a task in order, none lost #sim", function()
       local N, got, ordered = 10000, 0, true
       local sub = { svc:events(TICKS, WAIT) }
       wbem.spawn(function()
@@ -258,7 +264,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.is_true(ordered)
     end)
 
-    it("events that come while the loop body pumps wait in the buffer; overflow is reported where it happened", function()
+    it("events that come while the loop body pumps wait in the buffer; overflow is reported where it happened #sim", function()
       -- the body of the first iteration fires 49 more and pumps while they come
       local function read(opts)
         local seqs, err = {}, nil
@@ -300,7 +306,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(0, wbem.pending())
     end)
 
-    it("a generator (coroutine.wrap, not a task) reading events pumps, and its own values reach its consumer", function()
+    it("a generator (coroutine.wrap, not a task) reading events pumps, and its own values reach its consumer #sim", function()
       local next_ev, _, _, closer = svc:events(TICKS, { timeout = 5000 })
       local _ <close> = closer
       local gen = coroutine.wrap(function()
@@ -313,7 +319,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.same({ 1, 2, 3 }, { gen(), gen(), gen() })
     end)
 
-    it("svc:subscribe calls the handler for each event at pump points, until closed", function()
+    it("svc:subscribe calls the handler for each event at pump points, until closed #sim", function()
       local seen = {}
       local sub = svc:subscribe(TICKS, function(ev)
         seen[#seen + 1] = ev.Seq
@@ -335,7 +341,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(0, wbem.pending())
     end)
 
-    it("a subscription closed by <close>, or by the collector when dropped", function()
+    it("a subscription closed by <close>, or by the collector when dropped #sim", function()
       local before, after = simfix.released(control, function()
         do
           local sub <close> = svc:subscribe(TICKS, function(ev) ev:close() end)
@@ -351,7 +357,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(before, after)
     end)
 
-    it("a handler that raises closes its subscription, and the pump raises the failure", function()
+    it("a handler that raises closes its subscription, and the pump raises the failure #sim", function()
       local calls = 0
       local sub = svc:subscribe(TICKS, function(ev)
         calls = calls + 1
@@ -370,7 +376,7 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(1, calls)
     end)
 
-    it("a subscription that WMI ends is reported: on_error, or else the pump raises", function()
+    it("a subscription that WMI ends is reported: on_error, or else the pump raises #sim", function()
       local got
       local sub = svc:subscribe(TICKS, function(ev) ev:close() end, { on_error = function(e) got = e end })
       control:Reset()                       -- cancels every subscription (and re-seeds)

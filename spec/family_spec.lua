@@ -146,13 +146,199 @@ describe("the query family and exec_async on Wine's real WMI (worker transport) 
                           { within = 1, timeout = 1000 }) do end
     end)
     assert.equal("E_NOTIMPL", err.name)
-    local got
-    local sub = svc:subscribe("SELECT * FROM __InstanceCreationEvent WITHIN 1", function() end,
-                              { on_error = function(e) got = e end })
-    while sub:is_open() do wbem.pump(100) end
-    assert.equal("E_NOTIMPL", got.name)
+    -- the subscription is refused when it is made: subscribe raises it
+    err = raises(svc.subscribe, svc, "SELECT * FROM __InstanceCreationEvent WITHIN 1", function() end)
+    assert.equal("E_NOTIMPL", err.name)
     assert.equal(0, wbem.pending())
   end)
 end)
 
 
+
+-- The same calls against the simulator's query family and methods (root\cimv2: Sim_Base,
+-- Sim_Derived, the association Sim_Link b1 -> d1, Win32_Process), one body for both
+-- transports.
+local WBEM_E_INVALID_METHOD = 0x8004102E
+local WBEM_E_NOT_FOUND = 0x80041002
+local WBEM_E_INVALID_CLASS = 0x80041010
+
+for _, mode in ipairs{ "sink", "worker" } do
+  describe(("the query family and exec_async on the simulator, %s transport #sim"):format(mode), function()
+    local control, svc
+    before_each(function()
+      control = simfix.control()
+      control:Reset()
+      svc = simfix.connect("root\\cimv2", mode)
+    end)
+    after_each(function()
+      svc:close()
+      assert.equal(0, wbem.pending())
+      assert.equal(0, simfix.live(control))
+      control:Reset()
+      control:close()
+    end)
+
+    -- the relative paths an iterator yields, sorted (classes by name)
+    local function paths(...)
+      local out = {}
+      for o in ... do
+        local p <close> = o.Path_
+        out[#out + 1] = p.RelPath
+        o:close()
+      end
+      table.sort(out)
+      return out
+    end
+
+    it("each iterator yields what its synchronous call returns", function()
+      local b1 <close> = svc:Get('Sim_Base.Id="b1"')
+      local base <close> = svc:Get("Sim_Base")
+      local cases = {
+        { function() return svc:instances_of_async("Sim_Base") end, function() return svc:InstancesOf("Sim_Base") end },
+        { function() return svc:subclasses_of_async("Sim_Base") end, function() return svc:SubclassesOf("Sim_Base") end },
+        { function() return svc:associators_of_async('Sim_Base.Id="b1"') end, function() return svc:AssociatorsOf('Sim_Base.Id="b1"') end },
+        { function() return svc:references_to_async('Sim_Base.Id="b1"') end, function() return svc:ReferencesTo('Sim_Base.Id="b1"') end },
+        { function() return base:instances_async() end, function() return base:Instances_() end },
+        { function() return base:subclasses_async() end, function() return base:Subclasses_() end },
+        { function() return b1:associators_async() end, function() return b1:Associators_() end },
+        { function() return b1:references_async() end, function() return b1:References_() end },
+        { function() return svc:query_async('REFERENCES OF {Sim_Base.Id="b1"}') end,
+          function() return svc:ExecQuery('REFERENCES OF {Sim_Base.Id="b1"}') end },
+      }
+      for i, c in ipairs(cases) do
+        local got = paths(c[1]())
+        local set <close> = c[2]()
+        local want = keys_of(set)
+        assert.is_true(#want >= 1, "case " .. i)
+        assert.same(want, got, "case " .. i)
+      end
+    end)
+
+    it("filters and flags go to the call", function()
+      assert.same({ 'Sim_Base.Id="b1"' },
+                  paths(svc:instances_of_async("Sim_Base", { flags = wbem.flags.Shallow })))
+      assert.same({ 'Sim_Derived.Id="d1"' },
+                  paths(svc:associators_of_async('Sim_Base.Id="b1"', { result_class = "Sim_Derived" })))
+      assert.same({}, paths(svc:associators_of_async('Sim_Base.Id="b1"', { assoc_class = "Sim_Settings" })))
+      assert.same({ "Sim_Derived" },
+                  paths(svc:associators_of_async('Sim_Base.Id="b1"', { classes_only = true })))
+      assert.same({}, paths(svc:references_to_async('Sim_Base.Id="b1"', { role = "Dependent" })))
+      assert.equal(1, #paths(svc:references_to_async('Sim_Base.Id="b1"', { role = "Antecedent" })))
+      local all = paths(svc:subclasses_of_async())
+      local names = table.concat(all, " ")
+      assert.matches("Sim_Base", names)
+      assert.matches("Sim_Derived", names)
+      assert.matches("Win32_Process", names)
+      -- a property list: only the listed properties and the keys
+      for o in svc:query_async("SELECT Label FROM Sim_Base") do
+        assert.is_string(o.Label)
+        assert.is_string(o.Id)
+        assert.has_error(function() return o.Extra end)
+        o:close()
+      end
+    end)
+
+    it("a failing call raises the provider's error; leaving early cancels and releases", function()
+      local err = raises(function() for _ in svc:instances_of_async("NoSuchClass") do end end)
+      assert.equal(WBEM_E_INVALID_CLASS, err.hresult)
+      err = raises(function() for _ in svc:associators_of_async('Sim_Base.Id="nope"') do end end)
+      assert.equal(WBEM_E_NOT_FOUND, err.hresult)
+      if mode == "sink" then control.LatencyMs = 50 else control.SyncLatencyMs = 50 end
+      -- each iterator left after its first object: the call cancelled (or its enumeration
+      -- stopped), what came unread released, without the collector
+      local b1 <close> = svc:Get('Sim_Base.Id="b1"')
+      local base <close> = svc:Get("Sim_Base")
+      local before, after = simfix.released(control, function()
+        for _, it in ipairs{
+          function() return svc:query_async("SELECT * FROM Win32_Process") end,
+          function() return svc:instances_of_async("Win32_Process") end,
+          function() return svc:subclasses_of_async() end,
+          function() return svc:associators_of_async('Sim_Base.Id="b1"') end,
+          function() return svc:references_to_async('Sim_Base.Id="b1"') end,
+          function() return base:instances_async() end,
+          function() return base:subclasses_async() end,
+          function() return b1:associators_async() end,
+          function() return b1:references_async() end,
+        } do
+          for o in it() do o:close() break end
+        end
+      end)
+      assert.equal(before, after)
+      local t0 = wbem.clock()
+      err = raises(function()
+        for _ in svc:instances_of_async("Sim_Base", { timeout = 10 }) do end
+      end)
+      assert.is_true(err.timeout)
+      assert.is_true(wbem.clock() - t0 < 45)
+    end)
+
+    it("options are checked naming the method and the option", function()
+      assert.matches("svc:associators_of_async: option 'result_class' must be a string, got 5",
+                     raises(svc.associators_of_async, svc, "p", { result_class = 5 }))
+      assert.matches("svc:references_to_async: option 'classes_only' must be a boolean",
+                     raises(svc.references_to_async, svc, "p", { classes_only = "yes" }))
+      assert.matches("svc:references_to_async: unknown option 'assoc_class'",
+                     raises(svc.references_to_async, svc, "p", { assoc_class = "x" }))
+      assert.matches("svc:instances_of_async: the class name must be a string, got nil",
+                     raises(svc.instances_of_async, svc))
+      assert.matches("svc:subclasses_of_async: the superclass name must be a string, got 5",
+                     raises(svc.subclasses_of_async, svc, 5))
+      assert.matches("obj:instances_async: expects a bridged object before the colon",
+                     raises(svc.instances_async, {}))
+      assert.equal(0, wbem.pending())
+    end)
+
+    it("exec_async: Win32_Process.Create, GetOwner and Terminate, by class, instance and path", function()
+      wbem.run(function()
+        local cls <close> = svc:get_async("Win32_Process")
+        local out <close> = cls:exec_async("Create", { CommandLine = "notepad.exe" })
+        assert.equal(0, out.ReturnValue)
+        local pid = out.ProcessId
+        assert.is_true(math.type(pid) == "integer" and pid > 0)
+        local path = ('Win32_Process.Handle="%d"'):format(pid)
+        local proc <close> = svc:get_async(path)
+        assert.equal("notepad.exe", proc.Name)
+        local owner <close> = proc:exec_async("GetOwner")
+        assert.equal(0, owner.ReturnValue)
+        assert.is_string(owner.User)
+        local via <close> = svc:exec_async(path, "GetOwner")
+        assert.equal(owner.User, via.User)
+        local done <close> = svc:exec_async(path, "Terminate", { Reason = 0 })
+        assert.equal(0, done.ReturnValue)
+        local err = raises(svc.get_async, svc, path)
+        assert.equal(WBEM_E_NOT_FOUND, err.hresult)
+        local out2 <close> = svc:exec_async("Win32_Process", "Create", { CommandLine = "calc.exe" })
+        assert.equal(0, out2.ReturnValue)
+        -- a method's own failure is its ReturnValue: 21, no CommandLine
+        local bad <close> = cls:exec_async("Create", { CurrentDirectory = "C:\\" })
+        assert.equal(21, bad.ReturnValue)
+      end)
+    end)
+
+    it("exec_async: the provider's refusals raise; what the call made is released", function()
+      local cls <close> = svc:Get("Sim_Base")
+      local before, after = simfix.released(control, function()
+        local out <close> = cls:exec_async("Echo", { Text = "hello" })
+        assert.equal("hello", out.Reply)
+        assert.equal(5, out.ReturnValue)
+        local err = raises(cls.exec_async, cls, "NoSuchMethod")
+        assert.equal(WBEM_E_INVALID_METHOD, err.hresult)
+        err = raises(cls.exec_async, cls, "Echo", { Bogus = 1 })   -- not a parameter: the put fails
+        assert.is_true(wbem.is_error(err))
+        err = raises(svc.exec_async, svc, 'Sim_Base.Id="b1"', "NoSuchMethod")
+        assert.equal(WBEM_E_INVALID_METHOD, err.hresult)
+      end)
+      assert.equal(before, after)
+      if mode == "sink" then
+        local steps = 0
+        local out <close> = cls:exec_async("Echo", { Text = "x" }, { on_progress = function() steps = steps + 1 end })
+        assert.is_true(steps > 0)
+        control.LatencyMs = 200
+      else
+        control.SyncLatencyMs = 200
+      end
+      local err = raises(cls.exec_async, cls, "Echo", { Text = "x" }, { timeout = 20 })
+      assert.is_true(err.timeout)
+    end)
+  end)
+end

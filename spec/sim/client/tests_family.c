@@ -40,11 +40,11 @@ static void add_name(IDispatch *obj, BOOL first, WCHAR *out, int len)
 /* the names of a set's objects, in the set's order */
 static void set_names(IDispatch *set, WCHAR *out, int len, HRESULT *phr)
 {
-    IDispatch *items[16];
+    IDispatch *items[32];
     HRESULT hr;
-    int n = enum_objects(set, items, 16, &hr);
+    int n = enum_objects(set, items, 32, &hr);
     out[0] = 0;
-    for (int i = 0; i < n && i < 16; i++) add_name(items[i], i == 0, out, len);
+    for (int i = 0; i < n && i < 32; i++) add_name(items[i], i == 0, out, len);
     if (phr) *phr = hr;
 }
 
@@ -342,7 +342,7 @@ static void references_of(void)
 static void subclasses_of(void)
 {
     HRESULT hr;
-    WCHAR got[512];
+    WCHAR got[1024];
     IDispatch *svc = cimv2();
     make_class(svc, L"SimT_Grand", L"Sim_Derived", "");
     IDispatch *set = disp_callo(svc, L"SubclassesOf", &hr, 1, v_str(L"Sim_Base"));
@@ -353,16 +353,20 @@ static void subclasses_of(void)
     set_names(set, got, 512, &hr);
     check_wstr(got, L"Sim_Derived", "subclassesof: wbemQueryFlagShallow: the immediate subclasses");
     set = disp_callo(svc, L"SubclassesOf", &hr, 2, v_str(L""), v_i4(1));
-    set_names(set, got, 512, &hr);
-    check_wstr(got, L"Sim_Base,Sim_AllTypes,Sim_MultiKey,Sim_Settings,Sim_Link",
+    set_names(set, got, 1024, &hr);
+    /* the system classes are classes of the namespace too (__Event and its subclasses) */
+    check_wstr(got, L"__Event,Sim_Base,Sim_AllTypes,Sim_MultiKey,Sim_Settings,Win32_Process,Sim_Link",
                "subclassesof: blank and shallow: \"only the top-level classes\"");
     set = disp_callo(svc, L"SubclassesOf", &hr, 0);
-    set_names(set, got, 512, &hr);
-    check_wstr(got, L"Sim_Base,Sim_Derived,Sim_AllTypes,Sim_MultiKey,Sim_Settings,Sim_Link,SimT_Grand",
+    set_names(set, got, 1024, &hr);
+    check_wstr(got, L"__Event,__InstanceOperationEvent,__InstanceCreationEvent,__InstanceDeletionEvent,"
+               L"__InstanceModificationEvent,__ClassOperationEvent,__ClassCreationEvent,__ClassDeletionEvent,"
+               L"__ClassModificationEvent,__ExtrinsicEvent,Sim_Base,Sim_Derived,Sim_AllTypes,Sim_MultiKey,"
+               L"Sim_Settings,Win32_Process,Sim_Link,SimT_Grand",
                "subclassesof: no arguments: \"all classes within the namespace\"");
     set = disp_callo(svc, L"SubclassesOf", &hr, 2, v_str(L"Sim_Base"),
                      v_i4(wbemFlagReturnImmediately | wbemFlagForwardOnly));
-    set_names(set, got, 512, &hr);
+    set_names(set, got, 1024, &hr);
     check_wstr(got, L"Sim_Derived,SimT_Grand", "subclassesof: ReturnImmediately and ForwardOnly are accepted");
     set = disp_callo(svc, L"SubclassesOf", &hr, 1, v_str(L"SimT_Grand"));
     LONG n = -1;
