@@ -7,29 +7,21 @@ local simfix = require "spec.support.simfix"
 
 local raises = simfix.raises
 
-local function drain(it, ...)
-  local n, names = 0, {}
-  for o in it, ... do
-    n = n + 1
-    names[#names + 1] = o.Path_ and (function()
-      local ok, rel = pcall(function() local p <close> = o.Path_ return p.RelPath end)
-      return ok and rel or "?"
-    end)() or "?"
+-- The relative paths of the objects an iterator yields, sorted (a class's is its name);
+-- each object is released.
+local function paths(...)
+  local out = {}
+  for o in ... do
+    local p <close> = o.Path_
+    out[#out + 1] = p.RelPath
     o:close()
   end
-  table.sort(names)
-  return n, names
+  table.sort(out)
+  return out
 end
 
 local function keys_of(set)
-  local names = {}
-  for o in wbem.each(set) do
-    local p <close> = o.Path_
-    names[#names + 1] = p.RelPath
-    o:close()
-  end
-  table.sort(names)
-  return names
+  return paths(wbem.each(set))
 end
 
 describe("the query family and exec_async on Wine's real WMI (worker transport) #wine", function()
@@ -177,18 +169,6 @@ for _, mode in ipairs{ "sink", "worker" } do
       control:Reset()
       control:close()
     end)
-
-    -- the relative paths an iterator yields, sorted (classes by name)
-    local function paths(...)
-      local out = {}
-      for o in ... do
-        local p <close> = o.Path_
-        out[#out + 1] = p.RelPath
-        o:close()
-      end
-      table.sort(out)
-      return out
-    end
 
     it("each iterator yields what its synchronous call returns", function()
       local b1 <close> = svc:Get('Sim_Base.Id="b1"')
