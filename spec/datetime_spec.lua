@@ -279,10 +279,20 @@ describe("wbem.datetime and WMI", function()
       assert.equal(value, back.When)
       assert.equal(value, dt.format(dt.parse(back.When)))
     end
-    -- an os.date table is a VT_DATE, which the simulator refuses for a datetime
-    local ok, err = pcall(function() o.When = os.date("!*t", 0) end)
+    -- a date table assigned to the property goes as its CIM datetime string
+    o.When = os.date("!*t", 86400)
+    assert.equal("19700102000000.000000+000", o.When)
+    o.When = { year = 2030, month = 6, day = 1, hour = 12, min = 0, sec = 0, utc_offset = 120 }
+    do
+      local path <close> = o:Put_()
+      local back <close> = sim:Get('Sim_AllTypes.Name="one"')
+      assert.equal("20300601120000.000000+120", back.When)
+    end
+    -- a bad date raises datetime's error, and the property keeps its value
+    local ok, err = pcall(function() o.When = { year = 2023, month = 2, day = 30, hour = 0, min = 0, sec = 0 } end)
     assert.is_false(ok)
-    assert.equal(0x80041005, err.hresult)   -- WBEM_E_TYPE_MISMATCH
+    assert.matches("wbem.datetime.format: .*day", tostring(err))
+    assert.equal("20300601120000.000000+120", o.When)
     control:Reset()
   end)
 end)

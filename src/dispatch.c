@@ -35,6 +35,7 @@
 #define EXT_KEY     "wbem.extensions"
 #define OUT_KEY     "wbem.out"
 #define FALLBACK_KEY "wbem.fallback"  /* function(obj, name, ...) for WMI methods answered E_NOTIMPL */
+#define DATE_KEY    "wbem.date_put"  /* function(t) -> the CIM datetime string of a date table */
 
 typedef wbem_object object;
 typedef wbem_member member;
@@ -343,6 +344,17 @@ static int obj_newindex(lua_State *L) {
     return luaL_error(L, "wbem: '%s' is a method; it cannot be assigned to", name);
   if (m->source == WBEM_SRC_TYPEINFO && !m->put && !m->putref)
     return luaL_error(L, "wbem: property '%s' is read-only", name);
+  /* A date put into an object of a WMI connection: its CIM datetime string, which the
+  ** Lua layer makes (wbem.datetime); WMI's datetime is a string and refuses a VT_DATE. */
+  if (lua_type(L, 3) == LUA_TTABLE && wbem_is_date_table(L, 3)) {
+    int wmi = lua_getiuservalue(L, 1, 1) == LUA_TTABLE;
+    lua_pop(L, 1);
+    if (wmi && lua_getfield(L, LUA_REGISTRYINDEX, DATE_KEY) == LUA_TFUNCTION) {
+      lua_pushvalue(L, 3);
+      lua_call(L, 1, 1);
+      lua_replace(L, 3);
+    } else if (wmi) lua_pop(L, 1);
+  }
   flags = DISPATCH_PROPERTYPUT;
   if (lua_type(L, 3) == LUA_TUSERDATA && m->putref) flags = DISPATCH_PROPERTYPUTREF;
   if (m->source == WBEM_SRC_TYPEINFO && !m->put) flags = DISPATCH_PROPERTYPUTREF;
@@ -386,6 +398,14 @@ static int obj_eq(lua_State *L) {
 }
 
 /* ---- functions ---------------------------------------------------------------------- */
+
+/* core.date_put(fn): fn(t) -> the string a date table t put into a WMI object becomes. */
+static int l_date_put(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, DATE_KEY);
+  return 0;
+}
 
 /* core.settings(obj) -> table | nil;  core.settings(obj, tbl) sets it. */
 static int l_settings(lua_State *L) {
@@ -483,6 +503,7 @@ static const luaL_Reg obj_meta[] = {
 
 static const luaL_Reg funcs[] = {
   {"settings", l_settings},
+  {"date_put", l_date_put},
   {"extend", l_extend},
   {"call", l_call},
   {"member", l_member},

@@ -343,7 +343,7 @@ void wbem_push_variant(lua_State *L, const VARIANT *v) {
 /* ---- Lua -> VARIANT ------------------------------------------------------- */
 
 /* A table counts as a date when it has the fields of os.date("*t"). */
-static int is_date_table(lua_State *L, int idx) {
+int wbem_is_date_table(lua_State *L, int idx) {
   int t = lua_getfield(L, idx, "year");
   lua_pop(L, 1);
   return t != LUA_TNIL && lua_rawlen(L, idx) == 0;
@@ -423,7 +423,7 @@ static void check_value(lua_State *L, int idx, int depth) {
     case LUA_TTABLE: {
       lua_Integer i, n;
       if (depth >= MAX_DEPTH) luaL_error(L, "wbem: table nested too deeply (a cycle?)");
-      if (is_date_table(L, idx)) { check_date(L, idx); return; }
+      if (wbem_is_date_table(L, idx)) { check_date(L, idx); return; }
       n = check_sequence(L, idx);
       for (i = 1; i <= n; i++) {
         lua_rawgeti(L, idx, i);
@@ -504,7 +504,7 @@ static HRESULT build_value(lua_State *L, int idx, VARIANT *out) {
       return S_OK;
     }
     case LUA_TTABLE:
-      if (is_date_table(L, idx)) {
+      if (wbem_is_date_table(L, idx)) {
         V_VT(out) = VT_DATE;
         V_DATE(out) = check_date(L, idx);
         return S_OK;

@@ -85,6 +85,7 @@ void wbem_push_variant_from(lua_State *L, const VARIANT *v, int parent); /* obje
 void wbem_check_variant(lua_State *L, int idx, VARIANT *out);      /* raises on bad input; caller VariantClear()s */
 BSTR wbem_check_bstr(lua_State *L, int idx);                       /* UTF-8 string -> BSTR; raises */
 void wbem_push_bstr(lua_State *L, const OLECHAR *s, UINT len);     /* UTF-16 -> UTF-8 string */
+int  wbem_is_date_table(lua_State *L, int idx);                    /* the shape of os.date("*t") */
 
 /* Every userdata that stands for a COM object (WBEM_OBJECT, WBEM_SINK) begins with this. */
 typedef struct wbem_ref {

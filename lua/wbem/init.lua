@@ -96,6 +96,10 @@ function M.create(progid)
   return core.create(progid, settings)
 end
 
+-- A date table (os.date("*t")'s shape) assigned to a property of a WMI object becomes its
+-- CIM datetime string: obj.InstallDate = os.date("!*t") works as the string would.
+core.date_put(M.datetime.format)
+
 -- A direct call of a WMI method that the object answers with E_NOTIMPL is made again
 -- through ExecMethod_ (wbem.fallback), so that scripts need not choose.
 core.fallback(function(obj, method, ...)
