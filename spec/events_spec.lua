@@ -421,3 +421,26 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
     end)
   end)
 end
+
+describe("worker subscriptions and the pool #sim", function()
+  setup(function() mode, delivery = "worker", "marshal" end)
+
+  it("a subscription's waiting thread does not count against the pool's max", function()
+    local max = wbem.workers().max
+    wbem.workers{ max = 2 }
+    local ok, err = pcall(function()
+      local subs = {}
+      for i = 1, 4 do subs[i] = svc:subscribe(TICKS, function(ev) ev:close() end) end
+      assert.equal(4, wbem.workers().listening)
+      -- a call still gets a thread of its own
+      local cls <close> = svc:get_async("LuaSpec_Tick", { timeout = 5000 })
+      assert.equal("LuaSpec_Tick", cls.Path_.Class)
+      for _, s in ipairs(subs) do s:close() end
+      local t = wbem.clock() + 2000
+      while wbem.workers().listening > 0 and wbem.clock() < t do wbem.pump(20) end
+      assert.equal(0, wbem.workers().listening)
+    end)
+    wbem.workers{ max = max }
+    if not ok then error(err, 0) end
+  end)
+end)

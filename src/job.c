@@ -365,6 +365,7 @@ static int l_job_handler(lua_State *L) {
 }
 
 /* core.workers([max_active, idle_ms]) -> {threads=, idle=, busy=, stuck=, queued=, parked=,
+** listening=,
 ** max=, idle_ms=, window=}; the Lua layer checks the numbers. */
 static int l_workers(lua_State *L) {
   wbem_pool_stats st;
@@ -373,11 +374,12 @@ static int l_workers(lua_State *L) {
     wbem_pool_configure(max > 0x7FFFFFFF ? 0x7FFFFFFF : (int)max,
                         idle > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)idle);
   wbem_pool_stats_get(&st);
-  lua_createtable(L, 0, 9);
+  lua_createtable(L, 0, 10);
   lua_pushinteger(L, st.threads); lua_setfield(L, -2, "threads");
   lua_pushinteger(L, st.idle); lua_setfield(L, -2, "idle");
   lua_pushinteger(L, st.busy); lua_setfield(L, -2, "busy");
   lua_pushinteger(L, st.stuck); lua_setfield(L, -2, "stuck");
+  lua_pushinteger(L, st.listening); lua_setfield(L, -2, "listening");
   lua_pushinteger(L, st.queued); lua_setfield(L, -2, "queued");
   lua_pushinteger(L, st.parked); lua_setfield(L, -2, "parked");
   lua_pushinteger(L, st.max_active); lua_setfield(L, -2, "max");

@@ -6,7 +6,9 @@
 ** Threads start when jobs wait and no thread is idle, up to max_active threads that
 ** are not stuck; a thread idle for idle_ms exits. A job abandoned while it runs (its
 ** caller timed out) is "stuck": its thread no longer counts, so that calls which do not
-** return cannot starve the pool; MAX_THREADS bounds the threads alive in all.
+** return cannot starve the pool; nor does a subscription's thread while it waits for
+** events ("listening"), which may be for ever. MAX_THREADS bounds the threads alive in all.
+**** return cannot starve the pool; MAX_THREADS bounds the threads alive in all.
 **
 ** Each thread holds a reference to this module (FreeLibraryAndExitThread), so a Lua
 ** state that closes while calls run cannot unload the code they return into. The MTA
@@ -27,12 +29,12 @@ static struct {
   CRITICAL_SECTION lock;
   CONDITION_VARIABLE work;
   wbem_job *head, *tail;
-  int queued, threads, idle, busy, stuck, parked;
+  int queued, threads, idle, busy, stuck, parked, listening;
   int max_active;
   DWORD idle_ms;
   int on_wine;               /* Wine: CoCancelCall is not implemented (it aborts) */
 } pool = { INIT_ONCE_STATIC_INIT, { 0 }, CONDITION_VARIABLE_INIT, NULL, NULL,
-           0, 0, 0, 0, 0, 0, 64, 5000, 0 };
+           0, 0, 0, 0, 0, 0, 0, 64, 5000, 0 };
 
 static BOOL CALLBACK pool_init(INIT_ONCE *once, void *param, void **ctx) {
   HRESULT (WINAPI *increment)(void **);
@@ -120,7 +122,8 @@ static void pool_grow(void) {
   HMODULE self;
   HANDLE th;
   if (pool.queued <= pool.idle) return;
-  if (pool.threads - pool.stuck >= pool.max_active || pool.threads >= MAX_THREADS) return;
+  if (pool.threads - pool.stuck - pool.listening >= pool.max_active || pool.threads >= MAX_THREADS)
+    return;
   if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, (LPCWSTR)(void *)worker_main, &self))
     return;
   th = CreateThread(NULL, STACK_BYTES, worker_main, self, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
@@ -181,7 +184,7 @@ void wbem_job_abandon(wbem_job *job) {
     job->parked = 0;
     pool.parked--;
     pool_push(job);
-  } else if (job->running && !job->stuck) {
+  } else if (job->running && !job->stuck && !job->listening) {
     job->stuck = 1;
     pool.stuck++;
     cancel = job->thread;
@@ -199,6 +202,7 @@ void wbem_pool_stats_get(wbem_pool_stats *st) {
   st->idle = pool.idle;
   st->busy = pool.busy;
   st->stuck = pool.stuck;
+  st->listening = pool.listening;
   st->queued = pool.queued;
   st->parked = pool.parked;
   st->max_active = pool.max_active;
@@ -277,6 +281,10 @@ static void finish(wbem_job *job, HRESULT hr, IDispatch *errobj) {
 static void job_leave_thread(wbem_job *job) {
   job->running = 0;
   pool.busy--;
+  if (job->listening) {
+    job->listening = 0;
+    pool.listening--;
+  }
   if (job->stuck) {
     job->stuck = 0;
     pool.stuck--;
@@ -397,6 +405,15 @@ static void end_fetching(wbem_job *job) {
 static int enumerate(wbem_job *job) {
   HRESULT hr = S_OK;
   IDispatch *errobj = NULL;
+  if (job->source) {          /* from now on this thread waits for events, not for work */
+    pool_enter();
+    if (!job->listening && !job->stuck) {
+      job->listening = 1;
+      pool.listening++;
+      pool_grow();
+    }
+    LeaveCriticalSection(&pool.lock);
+  }
   for (;;) {
     VARIANT v;
     wbem_event *ev;

@@ -67,6 +67,7 @@ typedef struct wbem_job {
   int parked;                   /* a query waiting for credit, in no queue */
   int running;
   int stuck;                    /* abandoned while running: counted apart */
+  int listening;                /* a subscription waiting for events: counted apart too */
   DWORD thread;                 /* the worker running it */
   volatile LONG abandoned;      /* nobody waits: release what comes */
 } wbem_job;
@@ -81,7 +82,7 @@ void wbem_job_credit(wbem_job *job, LONG n);   /* a query's objects were read */
 void wbem_job_abandon(wbem_job *job);          /* the caller stopped waiting */
 
 typedef struct wbem_pool_stats {
-  int threads, idle, busy, stuck, queued, parked;
+  int threads, idle, busy, stuck, queued, parked, listening;
   int max_active;
   DWORD idle_ms;
 } wbem_pool_stats;

@@ -183,7 +183,8 @@ local check_workers = options.checker("wbem.workers", {
 })
 
 --- workers([{ max = n, idle_ms = ms }]) -> the pool's figures: threads, idle, busy,
--- stuck (abandoned calls still running), queued, parked (queries waiting to be read),
+-- stuck (abandoned calls still running), listening (subscriptions waiting for events),
+-- queued, parked (queries waiting to be read),
 -- max, idle_ms, window (a query's objects unread at most).
 function M.workers(opts)
   opts = check_workers(opts)
