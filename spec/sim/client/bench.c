@@ -245,30 +245,76 @@ static int bench_idle(void)
 
 /* notify_events_per_s: one STA sink on ExecNotificationQueryAsync("SELECT * FROM
  * Sim_BenchEvent"), a class derived from __ExtrinsicEvent; Control.FireEvent(ev, 10000),
- * timed from the fire to the 10,000th OnObjectReady received while pumping (marshal). */
+ * timed from the fire to the 10,000th OnObjectReady received while pumping (marshal).
+ * The sink's connection is a counter that lets each event go as it comes, as a consumer
+ * does (and as the Lua loop does, closing each): the test receiver would keep them all,
+ * leaving their release out of the time. */
 #define NOTIFY_EVENTS 10000
+typedef struct counter { IDispatch IDispatch_iface; LONG ready; } counter;
+static HRESULT WINAPI counter_qi(IDispatch *iface, REFIID riid, void **out)
+{
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &DIID_SimSinkEvents)) {
+        *out = iface;
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+static ULONG WINAPI counter_ref(IDispatch *iface) { (void)iface; return 2; }   /* static: never freed */
+static HRESULT WINAPI counter_tic(IDispatch *iface, UINT *n) { (void)iface; *n = 0; return S_OK; }
+static HRESULT WINAPI counter_ti(IDispatch *iface, UINT i, LCID l, ITypeInfo **ti)
+{ (void)iface; (void)i; (void)l; *ti = NULL; return E_NOTIMPL; }
+static HRESULT WINAPI counter_ids(IDispatch *iface, REFIID riid, LPOLESTR *names, UINT n, LCID l, DISPID *ids)
+{ (void)iface; (void)riid; (void)names; (void)n; (void)l; (void)ids; return E_NOTIMPL; }
+static HRESULT WINAPI counter_invoke(IDispatch *iface, DISPID id, REFIID riid, LCID l, WORD f, DISPPARAMS *dp,
+                                     VARIANT *res, EXCEPINFO *ei, UINT *ae)
+{
+    (void)riid; (void)l; (void)f; (void)dp; (void)ei; (void)ae;
+    if (res) VariantInit(res);
+    if (id == EV_OBJECT_READY) ((counter *)iface)->ready++;   /* the event object goes with the call */
+    return S_OK;
+}
+static const IDispatchVtbl counter_vtbl = {
+    counter_qi, counter_ref, counter_ref, counter_tic, counter_ti, counter_ids, counter_invoke,
+};
+
 static int bench_notify(IDispatch *svc)
 {
     HRESULT hr;
-    simsink s;
+    counter c = { { &counter_vtbl }, 0 };
+    IDispatch *sink = NULL;
+    IConnectionPointContainer *cpc = NULL;
+    IConnectionPoint *cp = NULL;
+    DWORD cookie = 0;
     IDispatch *cls = new_class(svc, L"Sim_BenchEvent", L"__ExtrinsicEvent", "Seq:uint32", &hr);
     if (SUCCEEDED(hr)) hr = put_flags(cls, 0, NULL);
     IDispatch *ev = SUCCEEDED(hr) ? spawn(svc, L"Sim_BenchEvent", &hr) : NULL;
     if (SUCCEEDED(hr)) hr = disp_put(ev, L"Seq", v_i4(1));
-    if (SUCCEEDED(hr)) hr = simsink_open(&s, NULL, NULL);
+    if (SUCCEEDED(hr)) sink = sim_create(L"WbemSim.SWbemSink", &hr);
+    if (SUCCEEDED(hr)) hr = IDispatch_QueryInterface(sink, &IID_IConnectionPointContainer, (void **)&cpc);
+    if (SUCCEEDED(hr)) hr = IConnectionPointContainer_FindConnectionPoint(cpc, &DIID_SimSinkEvents, &cp);
+    if (SUCCEEDED(hr)) hr = IConnectionPoint_Advise(cp, (IUnknown *)&c.IDispatch_iface, &cookie);
     if (FAILED(hr)) { printf("# notify: FAILED %s %s\n", hr_name(hr), disp_last_error()); return 1; }
-    hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(s.sink), v_str(L"SELECT * FROM Sim_BenchEvent"));
+    hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(sink), v_str(L"SELECT * FROM Sim_BenchEvent"));
     double t0 = now_ms();
     if (SUCCEEDED(hr)) hr = disp_call(g_ctl, L"FireEvent", NULL, 2, v_disp(ev), v_i4(NOTIFY_EVENTS));
-    BOOL got = SUCCEEDED(hr) && wait_events(s.rcv, NOTIFY_EVENTS, 60000);
+    while (SUCCEEDED(hr) && c.ready < NOTIFY_EVENTS && now_ms() - t0 < 60000) {
+        MSG msg;
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
+        if (c.ready < NOTIFY_EVENTS) MsgWaitForMultipleObjectsEx(0, NULL, 10, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+    }
     double t1 = now_ms();
-    int n = receiver_count_id(s.rcv, EV_OBJECT_READY);
-    disp_call(s.sink, L"Cancel", NULL, 0);
-    simsink_close(&s);
+    int n = (int)c.ready;
+    disp_call(sink, L"Cancel", NULL, 0);
+    pump_for(50);
+    IConnectionPoint_Unadvise(cp, cookie);
+    IConnectionPoint_Release(cp);
+    IConnectionPointContainer_Release(cpc);
+    IDispatch_Release(sink);
     printf("# notify: one STA sink on ExecNotificationQueryAsync(\"SELECT * FROM Sim_BenchEvent\"), an __ExtrinsicEvent"
-           " class; Control.FireEvent(ev, %d), from the fire to the last OnObjectReady while pumping: %d in %.1f ms\n",
-           NOTIFY_EVENTS, n, t1 - t0);
-    if (!got || n != NOTIFY_EVENTS) { printf("# notify: FAILED %s\n", hr_name(hr)); return 1; }
+           " class; Control.FireEvent(ev, %d), from the fire to the last OnObjectReady while pumping, each event"
+           " let go as it comes: %d in %.1f ms\n", NOTIFY_EVENTS, n, t1 - t0);
+    if (n != NOTIFY_EVENTS) { printf("# notify: FAILED %s\n", hr_name(hr)); return 1; }
     printf("notify_events_per_s %.1f\n", NOTIFY_EVENTS / ((t1 - t0) / 1000.0));
     return 0;
 }
