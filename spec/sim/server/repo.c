@@ -1208,8 +1208,11 @@ static void seed(sim_repo *r)
   seed_value(i, L"Mode", L"normal");
   seed_store(cimv2, i);
 
-  /* Win32_Process: one flat class (no CIM_Process above it); methods.c has the rest */
-  c = seed_class(cimv2, L"Win32_Process", NULL, L"The Win32_Process WMI class represents a process on an operating system.");
+  /* Win32_Process: one flat class (no CIM_Process above it); methods.c has the rest.
+  ** This computer's repository only: seeding it costs more than the rest of a repository,
+  ** under the repository lock, which a fleet of added servers would pay a thousand times
+  ** (README, "Many hosts"). */
+  c = !r->local ? NULL : seed_class(cimv2, L"Win32_Process", NULL, L"The Win32_Process WMI class represents a process on an operating system.");
   process_schema(c);
   for (k = 0; c && k < (size_t)process_seed_count(); k++) {
     i = seed_instance(cimv2, L"Win32_Process");
