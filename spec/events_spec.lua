@@ -376,6 +376,35 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(1, calls)
     end)
 
+    it("a handler may pump (a wbem call outside a task): a failure inside that pump still ends the subscription, nothing leaks #sim", function()
+      local seen = {}
+      local before, after = simfix.released(control, function()
+        local sub = svc:subscribe(TICKS, function(ev)
+          local seq = ev.Seq
+          ev:close()
+          seen[#seen + 1] = seq
+          if seq == 1 then
+            local item <close> = simfix.item(svc, "nested", 1)
+            local p <close> = item:put_async{}   -- pumps: 2 and 3 are delivered in here
+          elseif seq == 3 then
+            error("third")
+          end
+        end)
+        fire(control, svc, 1, 5)
+        local err = raises(function()
+          local t = wbem.clock() + 2000
+          while wbem.clock() < t do wbem.pump(20) end
+        end)
+        assert.matches("third", tostring(err))
+        assert.is_false(sub:is_open())
+        local t = wbem.clock() + 2000
+        while wbem.pending() > 0 and wbem.clock() < t do wbem.pump(20) end
+      end)
+      assert.same({ 1, 2, 3 }, seen)
+      assert.equal(before, after)
+      assert.equal(0, wbem.pending())
+    end)
+
     it("a subscription that WMI ends is reported: on_error, or else the pump raises #sim", function()
       local got
       local sub = svc:subscribe(TICKS, function(ev) ev:close() end, { on_error = function(e) got = e end })

@@ -12,7 +12,11 @@
 #define QUEUE_META "wbem.queue"
 
 /* paused: a handler asked the drain to stop after it (core.pause) */
-typedef struct queue_box { wbem_queue *q; int paused; } queue_box;
+typedef struct queue_box {
+  wbem_queue *q;
+  int paused;
+  wbem_event *current;      /* the event a drain is delivering */
+} queue_box;
 
 static wbem_deliver_fn deliverer;   /* pushes an event's handler and arguments */
 
@@ -39,6 +43,7 @@ static queue_box *box_of(lua_State *L) {
   box = lua_newuserdatauv(L, sizeof *box, 0);
   box->q = NULL;
   box->paused = 0;
+  box->current = NULL;
   luaL_setmetatable(L, QUEUE_META);
   q = wbem_queue_new();
   if (!q) wbem_raise(L, HRESULT_FROM_WIN32(GetLastError()), "create the event queue", NULL);
@@ -68,49 +73,58 @@ static int traceback(lua_State *L) {
   return 1;
 }
 
-/* Runs in protected mode: converting the arguments may fail too. */
-static int deliver(lua_State *L) {
-  wbem_event *ev = lua_touserdata(L, 1);
-  int nargs;
-  lua_settop(L, 0);
-  wbem_event_unmarshal(ev);
-  nargs = deliverer(L, ev);
-  if (nargs < 0) {
-    lua_pushboolean(L, 0);
-    return 1;
+/* Runs in protected mode, the whole drain in one protected call (one per event would
+** cost more than a small event's delivery): converting the arguments may fail too. The
+** event being delivered is box->current, so that the caller frees it if a handler raises;
+** the events behind it stay queued. Returns the count of handlers that ran. */
+static int deliver_all(lua_State *L) {
+  queue_box *box = lua_touserdata(L, 1);
+  wbem_event *ev;
+  int n = 0, base = lua_gettop(L);
+  while (!box->paused && (ev = wbem_queue_pop(box->q)) != NULL) {
+    int nargs;
+    box->current = ev;
+    wbem_event_unmarshal(ev);
+    nargs = deliverer(L, ev);
+    if (nargs >= 0) {
+      lua_call(L, nargs, 0);
+      n++;
+    }
+    lua_settop(L, base);
+    box->current = NULL;
+    wbem_event_free(ev);
   }
-  lua_call(L, nargs, 0);
-  lua_pushboolean(L, 1);
+  lua_pushinteger(L, n);
   return 1;
 }
 
 /* Runs every queued handler; the first error stops the drain and is raised, with
 ** the events behind it left queued for the next pump. So does a handler's core.pause(),
-** without the error: a reader whose buffer is full gets to read before more come. */
+** without the error: a reader whose buffer is full gets to read before more come.
+** A handler may pump (a wbem call outside a task): that drain runs inside this one's
+** handler, and gives this one back its own state when it ends. */
 static int drain(lua_State *L, queue_box *box) {
   wbem_queue *q = box->q;
-  int n = 0;
-  wbem_event *ev;
+  wbem_event *outer = box->current;
+  int outer_paused = box->paused, n, status, paused;
   box->paused = 0;
-  while (!box->paused && (ev = wbem_queue_pop(q)) != NULL) {
-    int status;
-    lua_pushcfunction(L, traceback);
-    lua_pushcfunction(L, deliver);
-    lua_pushlightuserdata(L, ev);
-    status = lua_pcall(L, 1, 1, -3);
-    wbem_event_free(ev);
-    if (status != LUA_OK) {
-      wbem_queue_signal_pending(q);
-      lua_remove(L, -2);
-      lua_error(L);
-    }
-    n += lua_toboolean(L, -1);
-    lua_pop(L, 2);
-  }
-  if (box->paused) {
-    box->paused = 0;
+  box->current = NULL;
+  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, deliver_all);
+  lua_pushlightuserdata(L, box);
+  status = lua_pcall(L, 1, 1, -3);
+  if (status != LUA_OK && box->current) wbem_event_free(box->current);
+  paused = box->paused;
+  box->current = outer;
+  box->paused = outer_paused;
+  if (status != LUA_OK) {
     wbem_queue_signal_pending(q);
+    lua_remove(L, -2);
+    lua_error(L);
   }
+  n = (int)lua_tointeger(L, -1);
+  lua_pop(L, 2);
+  if (paused) wbem_queue_signal_pending(q);
   return n;
 }
 

@@ -189,9 +189,19 @@ function M.park(op)
   end
 end
 
---- Waits until op is done; returns its result or raises its failure.
+--- Waits until op is done; returns its result or raises its failure. If the wait itself
+-- raises (a handler that a pump ran meanwhile failed), nobody waits for op any more: it
+-- is abandoned (cancelled, or left to its worker, its result released when it comes).
 function M.await(op)
-  while not op.done do M.park(op) end
+  while not op.done do
+    local ok, err = pcall(M.park, op)
+    if not ok then
+      if not op.done then
+        if op.abandon then op.abandon(op, err) else M.settle(op, err) end
+      end
+      error(err, 0)
+    end
+  end
   if op.err then error(op.err, 0) end
   return op.result or nil
 end

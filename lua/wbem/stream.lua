@@ -44,8 +44,8 @@ function M.push(op, obj)
   op.last = op.last + 1
   op.items[op.last] = obj
   if op.waiting then
-    if not op.co and limit and n + 1 >= limit then core.pause() end
-    loop.wake(op)
+    if op.co then loop.wake(op)                              -- a task: it reads now
+    elseif limit and n + 1 >= limit then core.pause() end    -- a reader that pumps
   end
 end
 
