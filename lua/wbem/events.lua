@@ -34,8 +34,8 @@ local options = require "wbem.options"
 local stream = require "wbem.stream"
 local worker = require "wbem.worker"
 
-local type, pairs, select, error, xpcall, setmetatable, tostring = type, pairs, select, error,
-  xpcall, setmetatable, tostring
+local type, select, error, xpcall, setmetatable, tostring = type, select, error, xpcall,
+  setmetatable, tostring
 local math_type = math.type
 local show = options.show
 
@@ -52,17 +52,10 @@ local common = {
   flags = options.flags, context = options.context, within = seconds,
   async = options.choice{ "sink", "worker" },
 }
-local function with(extra)
-  local t = {}
-  for k, v in pairs(common) do t[k] = v end
-  for k, v in pairs(extra) do t[k] = v end
-  return t
-end
-
-local check_events = options.checker("svc:events", with{
+local check_events = options.checker("svc:events", options.merge(common, {
   timeout = options.ms, buffer = options.integer(1, 0x7FFFFFFF), on_overflow = options.fn,
-})
-local check_subscribe = options.checker("svc:subscribe", with{ on_error = options.fn })
+}))
+local check_subscribe = options.checker("svc:subscribe", options.merge(common, { on_error = options.fn }))
 
 -- The query with "WITHIN s" after its FROM class, unless it has a WITHIN of its own.
 local function within_query(wql, s, fname)

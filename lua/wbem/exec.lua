@@ -58,9 +58,13 @@ local function inparams(cls, method, params, fname)
   return inp
 end
 
-local function check_call(obj, method, params, fname)
+-- wbem.exec's object (the methods check theirs with async.check_self).
+local function check_object(obj, fname)
   if not core.is_object(obj) then misuse(fname, "expects a bridged SWbemObject, got %s", show(obj)) end
   if not core.is_open(obj) then misuse(fname, "the object is closed") end
+end
+
+local function check_call(method, params, fname)
   if type(method) ~= "string" then misuse(fname, "expects a method name, got %s", show(method)) end
   if params ~= nil and type(params) ~= "table" then
     misuse(fname, "parameters must be a table of name = value, got %s", show(params))
@@ -69,7 +73,8 @@ end
 
 --- exec(obj, method, params) -> the out-parameters object. obj is a class or an instance.
 function M.exec(obj, method, params)
-  check_call(obj, method, params, "wbem.exec")
+  check_object(obj, "wbem.exec")
+  check_call(method, params, "wbem.exec")
   local inp <close> = inparams(obj, method, params, "wbem.exec")
   if inp == nil then return obj:ExecMethod_(method) end
   return obj:ExecMethod_(method, inp)
@@ -83,7 +88,7 @@ local check_svc = options.checker("svc:exec_async", async.call_options)
 local function obj_exec_async(obj, method, params, opts)
   local fname = "obj:exec_async"
   async.check_self(obj, fname)
-  check_call(obj, method, params, fname)
+  check_call(method, params, fname)
   opts = check_obj(opts)
   local worker = async.transport(obj, opts, fname) == "worker"
   local inp <close> = inparams(obj, method, params, fname)
@@ -110,7 +115,7 @@ local function svc_exec_async(svc, path, method, params, opts)
   local fname = "svc:exec_async"
   async.check_self(svc, fname)
   async.check_string(path, fname, "the object path")
-  check_call(svc, method, params, fname)
+  check_call(method, params, fname)
   opts = check_svc(opts)
   local worker = async.transport(svc, opts, fname) == "worker"
   local timeout, started = opts.timeout, core.clock()
@@ -125,8 +130,7 @@ local function svc_exec_async(svc, path, method, params, opts)
   end
   local _ <close> = inp
   local left = timeout and math.max(0, timeout - (core.clock() - started))
-  local call = { flags = opts.flags, context = opts.context, async_context = opts.async_context,
-                 on_progress = opts.on_progress, timeout = left, async = opts.async }
+  local call = options.merge(opts, { timeout = left })
   local op
   if worker then
     op = async.on_worker(svc, "ExecMethod " .. path .. " " .. method, call, nil, "ExecMethod",

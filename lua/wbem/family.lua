@@ -22,7 +22,7 @@ local options = require "wbem.options"
 local stream = require "wbem.stream"
 local worker = require "wbem.worker"
 
-local pairs, ipairs, type, error = pairs, ipairs, type, error
+local ipairs, type = ipairs, type
 local unpack = table.unpack
 
 -- The filters of AssociatorsOf and ReferencesTo, in their parameters' order, each with
@@ -54,8 +54,7 @@ local FAMILY = {
 }
 
 local function schema_of(filters)
-  local schema = {}
-  for k, check in pairs(async.call_options) do schema[k] = check end
+  local schema = options.merge(async.call_options)
   for _, f in ipairs(filters or {}) do
     schema[f[1]] = type(f[2]) == "boolean" and options.boolean or options.string
   end

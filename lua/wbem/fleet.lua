@@ -16,8 +16,8 @@ local worker = require "wbem.worker"
 local options = require "wbem.options"
 local connection = require "wbem.connection"
 
-local type, pairs, ipairs, error, xpcall, setmetatable, tostring =
-  type, pairs, ipairs, error, xpcall, setmetatable, tostring
+local type, ipairs, error, xpcall, setmetatable, tostring =
+  type, ipairs, error, xpcall, setmetatable, tostring
 local spawn, clock, show = loop.spawn, core.clock, options.show
 
 local M = {}
@@ -48,12 +48,11 @@ local function plan(hosts, given, fname)
   end
   local list = {}
   for i, h in ipairs(hosts) do
-    local o = {}
-    for k, v in pairs(given) do o[k] = v end
+    local o
     if type(h) == "string" then
-      o.server = h
+      o = options.merge(given, { server = h })
     elseif type(h) == "table" then
-      for k, v in pairs(h) do o[k] = v end
+      o = options.merge(given, h)
       if type(o.server) ~= "string" then
         error(("%s: hosts[%d] has no server name"):format(fname, i), 4)
       end

@@ -11,8 +11,8 @@
 
 local core = require "wbem.core"
 
-local type, pairs, ipairs, next, tostring, error, setmetatable =
-  type, pairs, ipairs, next, tostring, error, setmetatable
+local type, pairs, ipairs, next, tostring, error, setmetatable, select =
+  type, pairs, ipairs, next, tostring, error, setmetatable, select
 local concat, sort = table.concat, table.sort
 local huge, tointeger = math.huge, math.tointeger
 
@@ -137,6 +137,19 @@ function M.level(levels, what)
     return false, ("must be an %s level name (%s) or an integer in %d..%d, got %s"):format(
       what, names, lo, hi, show(v))
   end
+end
+
+--- merge(t1, t2, ...) -> a new table holding the pairs of each table given, in order, so
+-- that a later one's field wins (nil arguments are skipped).
+function M.merge(...)
+  local out = {}
+  for i = 1, select("#", ...) do
+    local t = select(i, ...)
+    if t then
+      for k, v in pairs(t) do out[k] = v end
+    end
+  end
+  return out
 end
 
 local function names_of(schema)
