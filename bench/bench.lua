@@ -183,7 +183,7 @@ end
 -- (Control.FireEvent), read by `for ev in svc:events(...)` outside a task; from the fire
 -- to the last event read. The raw C client receives the same on a sink.
 do
-  local NOTIFY = 10000
+  local NOTIFY, NOTIFY_ROUNDS = 10000, 5
   local base <close> = svc:Get("__ExtrinsicEvent")
   local cls <close> = base:SpawnDerivedClass_()
   do
@@ -194,19 +194,26 @@ do
   end
   local ev <close> = cls:SpawnInstance_()
   ev.Seq = 1
+  -- NOTIFY_ROUNDS fires into the one subscription; the median round is the figure (one
+  -- round takes some 30 ms, a few wake-ups of Wine's either way), as the C client takes it
   local function run(async)
-    local got = 0
     local next_ev, _, _, closer = svc:events("SELECT * FROM Sim_BenchEvent",
                                              { async = async, buffer = NOTIFY })
     local _ <close> = closer
-    local t0 = core.clock()
-    control:FireEvent(ev, NOTIFY)
-    while got < NOTIFY do
-      local e = next_ev()
-      got = got + 1
-      e:close()
+    local rates = {}
+    for r = 1, NOTIFY_ROUNDS do
+      local got = 0
+      local t0 = core.clock()
+      control:FireEvent(ev, NOTIFY)
+      while got < NOTIFY do
+        local e = next_ev()
+        got = got + 1
+        e:close()
+      end
+      rates[r] = NOTIFY / ((core.clock() - t0) / 1000)
     end
-    return NOTIFY / ((core.clock() - t0) / 1000)
+    table.sort(rates)
+    return rates[NOTIFY_ROUNDS // 2 + 1]
   end
   out("notify_events_per_s", run("sink"))
   print("# notify: " .. NOTIFY .. " extrinsic events fired at once, read by svc:events outside a "

@@ -59,7 +59,52 @@ static int low_fragmentation_heap(lua_State *L) {
   return 1;
 }
 
+
+/* Allocation counting: the state's allocator wrapped, so that a benchmark can say how
+** many blocks (and of which sizes) a piece of work asks of the heap. */
+static lua_Alloc counted_f;
+static void *counted_ud;
+static lua_Integer alloc_count, alloc_bytes, alloc_sizes[8];
+
+static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  (void)ud;
+  if (nsize > 0 && (ptr == NULL || nsize > osize)) {
+    int b = 0;
+    size_t s = nsize;
+    alloc_count++;
+    alloc_bytes += (lua_Integer)nsize;
+    while (s > 64 && b < 7) { s >>= 1; b++; }
+    alloc_sizes[b]++;
+  }
+  return counted_f(counted_ud, ptr, osize, nsize);
+}
+
+/* count_allocs() -> n, bytes, {n <= 64, <= 128, ..., > 4096}: since the last call; the
+** first call installs the counter */
+static int count_allocs(lua_State *L) {
+  int i;
+  if (!counted_f) {
+    HMODULE self;
+    /* the state's last frees come after package unloads this library: keep it */
+    GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                       (LPCSTR)(void *)counting_alloc, &self);
+    counted_f = lua_getallocf(L, &counted_ud);
+    lua_setallocf(L, counting_alloc, NULL);
+  }
+  lua_pushinteger(L, alloc_count);
+  lua_pushinteger(L, alloc_bytes);
+  lua_createtable(L, 8, 0);
+  for (i = 0; i < 8; i++) {
+    lua_pushinteger(L, alloc_sizes[i]);
+    lua_rawseti(L, -2, i + 1);
+    alloc_sizes[i] = 0;
+  }
+  alloc_count = alloc_bytes = 0;
+  return 3;
+}
+
 static const luaL_Reg funcs[] = {
+  {"count_allocs", count_allocs},
   {"low_fragmentation_heap", low_fragmentation_heap},
   {"cpu_ms", cpu_ms},
   {"private_bytes", private_bytes},

@@ -134,6 +134,27 @@ local function named_values(s, t, fname)
   return nvs
 end
 
+-- What every operation on a sink shares, so that an operation holds only its own state
+-- (a pending operation is mostly what the bridge costs per call in flight). As a
+-- to-be-closed variable, an operation whose call raised closes its sink.
+local Op = {
+  __index = { abandon = abandon },
+  __close = function(op, err)
+    if err ~= nil and op.sink then op.sink:close(false) end
+  end,
+}
+
+-- The call itself, with the arguments that come before flags, context and async context
+-- (none, one or two for every call but ExecMethodAsync's three); no table per call.
+local function invoke(call, obj, sink, fl, ctx, actx, n, a, b, ...)
+  if n == 0 then return call(obj, sink, fl, ctx, actx) end
+  if n == 1 then return call(obj, sink, a, fl, ctx, actx) end
+  if n == 2 then return call(obj, sink, a, b, fl, ctx, actx) end
+  local args = pack(a, b, ...)
+  args[n + 1], args[n + 2], args[n + 3] = fl, ctx, actx
+  return call(obj, sink, unpack(args, 1, n + 3))
+end
+
 -- Starts obj[method](obj, sink, ..., flags, context, async_context) (the argument order
 -- of every *Async call of the scripting API) on a sink of its own, and anchors the
 -- operation until OnCompleted; opts.timeout bounds the whole call. The named value sets
@@ -141,28 +162,22 @@ end
 local function begin(obj, fname, what, opts, method, ...)
   local s = provider.of(obj)
   local call = obj[method]
-  serial = serial + 1
   local own <close> = type(opts.context) == "table" and named_values(s, opts.context, fname) or nil
   -- the async context's Lua value stays in the operation; the call carries a set naming it
-  local actx <close> = opts.async_context ~= nil and
-                       named_values(s, { LuaWbemOperation = serial }, fname) or nil
-  local ctx = own or opts.context
+  local actx
+  if opts.async_context ~= nil then
+    serial = serial + 1
+    actx = named_values(s, { LuaWbemOperation = serial }, fname)
+  end
+  local actx_closer <close> = actx
   local fl = opts.flags or 0
   if opts.on_progress then fl = fl | SEND_STATUS end
   -- every field the operation will have, so that it is sized once
-  local op = { what = what, sink = false, done = false, result = false, co = false,
-               err = false, async_context = opts.async_context, on_progress = opts.on_progress,
-               abandon = abandon }
-  local sink = core.sink(handlers, s.sink, s, op)
-  op.sink = sink
-  local args = pack(...)
-  local n = args.n
-  args[n + 1], args[n + 2], args[n + 3] = fl, ctx, actx
-  local ok, err = pcall(call, obj, sink, unpack(args, 1, n + 3))
-  if not ok then
-    sink:close(false)
-    error(err, 0)
-  end
+  local op <close> = setmetatable({ what = what, sink = false, done = false, result = false,
+                                    co = false, err = false }, Op)
+  op.on_progress, op.async_context = opts.on_progress, opts.async_context
+  op.sink = core.sink(handlers, s.sink, s, op)
+  invoke(call, obj, op.sink, fl, own or opts.context, actx, select("#", ...), ...)
   live[op] = true
   loop.begin(op)
   loop.deadline(op, opts.timeout, expire)
@@ -250,8 +265,7 @@ function methods.put_async(obj, opts)
   if transport(obj, opts, "obj:put_async") == "worker" then
     return loop.await(on_worker(obj, "Put_", opts, nil, "Put_", opts.flags or 0))
   end
-  local op = begin(obj, "obj:put_async", "PutAsync_", opts, "PutAsync_")
-  return loop.await(op)
+  return loop.await(begin(obj, "obj:put_async", "PutAsync_", opts, "PutAsync_"))
 end
 
 -- obj:delete_async{...} -> true
@@ -274,8 +288,7 @@ function methods.get_async(svc, path, opts)
   if transport(svc, opts, "svc:get_async") == "worker" then
     return loop.await(on_worker(svc, "Get " .. path, opts, nil, "Get", path, opts.flags or 0))
   end
-  local op = begin(svc, "svc:get_async", "GetAsync " .. path, opts, "GetAsync", path)
-  return loop.await(op)
+  return loop.await(begin(svc, "svc:get_async", "GetAsync " .. path, opts, "GetAsync", path))
 end
 
 --------------------------------------------------------------------------------------

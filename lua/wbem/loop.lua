@@ -189,17 +189,28 @@ function M.park(op)
   end
 end
 
---- Waits until op is done; returns its result or raises its failure. If the wait itself
--- raises (a handler that a pump ran meanwhile failed), nobody waits for op any more: it
--- is abandoned (cancelled, or left to its worker, its result released when it comes).
+--- Waits until op is done; returns its result or raises its failure. A task parks until
+-- a pump step settles op (nothing can raise into a task meanwhile). Any other caller
+-- pumps; if that raises (a handler that a pump ran failed), nobody waits for op any
+-- more: it is abandoned (cancelled, or left to its worker, its result released when it
+-- comes).
 function M.await(op)
-  while not op.done do
-    local ok, err = pcall(M.park, op)
-    if not ok then
-      if not op.done then
-        if op.abandon then op.abandon(op, err) else M.settle(op, err) end
+  local co = running()
+  if tasks[co] and isyieldable() then
+    op.co = co
+    tasks[co] = op
+    while not op.done do yield(PARKED) end
+    tasks[co] = true
+    op.co = false
+  else
+    while not op.done do
+      local ok, err = pcall(M.pump)
+      if not ok then
+        if not op.done then
+          if op.abandon then op.abandon(op, err) else M.settle(op, err) end
+        end
+        error(err, 0)
       end
-      error(err, 0)
     end
   end
   if op.err then error(op.err, 0) end

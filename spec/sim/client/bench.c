@@ -250,6 +250,7 @@ static int bench_idle(void)
  * does (and as the Lua loop does, closing each): the test receiver would keep them all,
  * leaving their release out of the time. */
 #define NOTIFY_EVENTS 10000
+#define NOTIFY_ROUNDS 5
 typedef struct counter { IDispatch IDispatch_iface; LONG ready; } counter;
 static HRESULT WINAPI counter_qi(IDispatch *iface, REFIID riid, void **out)
 {
@@ -296,15 +297,24 @@ static int bench_notify(IDispatch *svc)
     if (SUCCEEDED(hr)) hr = IConnectionPoint_Advise(cp, (IUnknown *)&c.IDispatch_iface, &cookie);
     if (FAILED(hr)) { printf("# notify: FAILED %s %s\n", hr_name(hr), disp_last_error()); return 1; }
     hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(sink), v_str(L"SELECT * FROM Sim_BenchEvent"));
-    double t0 = now_ms();
-    if (SUCCEEDED(hr)) hr = disp_call(g_ctl, L"FireEvent", NULL, 2, v_disp(ev), v_i4(NOTIFY_EVENTS));
-    while (SUCCEEDED(hr) && c.ready < NOTIFY_EVENTS && now_ms() - t0 < 60000) {
-        MSG msg;
-        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
-        if (c.ready < NOTIFY_EVENTS) MsgWaitForMultipleObjectsEx(0, NULL, 10, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+    /* NOTIFY_ROUNDS fires into the one subscription; the median round is the figure (one
+     * round takes some 30 ms, a few wake-ups of Wine's either way) */
+    double rate[NOTIFY_ROUNDS], ms = 0;
+    int n = NOTIFY_EVENTS;
+    for (int r = 0; r < NOTIFY_ROUNDS && SUCCEEDED(hr) && n == NOTIFY_EVENTS; r++) {
+        c.ready = 0;
+        double t0 = now_ms();
+        hr = disp_call(g_ctl, L"FireEvent", NULL, 2, v_disp(ev), v_i4(NOTIFY_EVENTS));
+        while (SUCCEEDED(hr) && c.ready < NOTIFY_EVENTS && now_ms() - t0 < 60000) {
+            MSG msg;
+            while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
+            if (c.ready < NOTIFY_EVENTS) MsgWaitForMultipleObjectsEx(0, NULL, 10, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+        }
+        double t1 = now_ms();
+        n = (int)c.ready;
+        rate[r] = NOTIFY_EVENTS / ((t1 - t0) / 1000.0);
+        ms += t1 - t0;
     }
-    double t1 = now_ms();
-    int n = (int)c.ready;
     disp_call(sink, L"Cancel", NULL, 0);
     pump_for(50);
     IConnectionPoint_Unadvise(cp, cookie);
@@ -313,9 +323,10 @@ static int bench_notify(IDispatch *svc)
     IDispatch_Release(sink);
     printf("# notify: one STA sink on ExecNotificationQueryAsync(\"SELECT * FROM Sim_BenchEvent\"), an __ExtrinsicEvent"
            " class; Control.FireEvent(ev, %d), from the fire to the last OnObjectReady while pumping, each event"
-           " let go as it comes: %d in %.1f ms\n", NOTIFY_EVENTS, n, t1 - t0);
+           " let go as it comes: %d rounds, %.1f ms a round\n", NOTIFY_EVENTS, NOTIFY_ROUNDS, ms / NOTIFY_ROUNDS);
     if (n != NOTIFY_EVENTS) { printf("# notify: FAILED %s\n", hr_name(hr)); return 1; }
-    printf("notify_events_per_s %.1f\n", NOTIFY_EVENTS / ((t1 - t0) / 1000.0));
+    qsort(rate, NOTIFY_ROUNDS, sizeof rate[0], cmp_double);
+    printf("notify_events_per_s %.1f\n", rate[NOTIFY_ROUNDS / 2]);
     return 0;
 }
 
