@@ -212,6 +212,8 @@ do
       end
       rates[r] = NOTIFY / ((core.clock() - t0) / 1000)
     end
+    print(("# notify (%s): rounds of %s events per second"):format(async,
+          table.concat(rates, ", ", 1, NOTIFY_ROUNDS):gsub("(%d+)%.%d*", "%1")))
     table.sort(rates)
     return rates[NOTIFY_ROUNDS // 2 + 1]
   end

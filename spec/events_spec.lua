@@ -306,6 +306,30 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(0, wbem.pending())
     end)
 
+    it("a loss counted after the last event read is still reported there when the buffer starts again #sim", function()
+      if mode == "worker" then return end   -- the worker loses nothing (above)
+      local log = {}
+      local next_ev, _, _, closer = svc:events(TICKS, {
+        buffer = 2, timeout = 1000, on_overflow = function(n) log[#log + 1] = "lost " .. n end })
+      local _ <close> = closer
+      fire(control, svc, 1)
+      for ev in next_ev, nil, nil, closer do
+        local seq = ev.Seq
+        ev:close()
+        log[#log + 1] = seq
+        if seq == 1 then
+          fire(control, svc, 2, 6)    -- 2 and 3 wait, 4 to 6 are lost after 3
+          wbem.sleep(300)
+        elseif seq == 3 then
+          fire(control, svc, 7)       -- comes while the buffer is empty, the loss not yet heard
+          wbem.sleep(300)
+        elseif seq == 7 then
+          break
+        end
+      end
+      assert.same({ 1, 2, 3, "lost 3", 7 }, log)
+    end)
+
     it("a generator (coroutine.wrap, not a task) reading events pumps, and its own values reach its consumer #sim", function()
       local next_ev, _, _, closer = svc:events(TICKS, { timeout = 5000 })
       local _ <close> = closer

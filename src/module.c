@@ -22,6 +22,13 @@ static int deliver(lua_State *L, wbem_event *ev) {
   return ev->kind == WBEM_EVENT_JOB ? wbem_job_push_event(L, ev) : wbem_sink_push_event(L, ev);
 }
 
+/* Unloaded (FreeLibrary; at process exit the memory goes anyway): the spare events. */
+BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved) {
+  (void)instance;
+  if (reason == DLL_PROCESS_DETACH && reserved == NULL) wbem_event_spares_free();
+  return TRUE;
+}
+
 LUAMOD_API int luaopen_wbem_core(lua_State *L) {
   lua_newtable(L);
   wbem_open_com(L);        /* first: everything after it may touch COM */

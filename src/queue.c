@@ -16,6 +16,7 @@
 #include "worker.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct wbem_queue {
   LONG refs;
@@ -32,6 +33,22 @@ struct wbem_queue {
 
 /* --- events ------------------------------------------------------------------------ */
 
+/* Freed events of up to SPARE_ARGS arguments (every sink event, most job events) are
+** kept for the next ones: under Wine an allocation and a free are most of what an event
+** costs the bridge (each takes the heap's lock and walks its free lists), and the Lua
+** thread frees as many as the COM threads make. A lock-free list (any thread allocates,
+** the Lua thread frees), bounded so that a burst does not keep its memory for good. */
+#define SPARE_ARGS 4
+#define SPARE_MAX 4096
+#define SPARE_SIZE (sizeof(wbem_event) + SPARE_ARGS * (sizeof(VARIANT) + sizeof(IStream *)))
+
+typedef union spare {
+  SLIST_ENTRY entry;            /* while it waits on the list (16-byte aligned: the heap's) */
+  wbem_event ev;
+} spare;
+
+static SLIST_HEADER spares;     /* all zero: an empty list */
+
 void wbem_event_free(wbem_event *ev) {
   UINT i;
   for (i = 0; i < ev->argc; i++) {
@@ -39,21 +56,36 @@ void wbem_event_free(wbem_event *ev) {
     VariantClear(&ev->argv[i]);
   }
   if (ev->job) wbem_job_release(ev->job);
-  free(ev);
+  if (ev->spare && QueryDepthSList(&spares) < SPARE_MAX)
+    InterlockedPushEntrySList(&spares, &((spare *)ev)->entry);
+  else
+    free(ev);
+}
+
+void wbem_event_spares_free(void) {
+  SLIST_ENTRY *e = InterlockedFlushSList(&spares), *next;
+  for (; e; e = next) {
+    next = e->Next;
+    free(e);
+  }
 }
 
 wbem_event *wbem_event_new(int kind, int id, DISPID member, UINT argc) {
-  wbem_event *ev;
-  UINT i;
+  wbem_event *ev = NULL;
+  int reuse = argc <= SPARE_ARGS;
+  UINT i, cap = reuse ? SPARE_ARGS : argc;
   if (argc > WBEM_MAX_EVENT_ARGS) return NULL;
+  if (reuse && (ev = (wbem_event *)InterlockedPopEntrySList(&spares)) != NULL)
+    memset(ev, 0, SPARE_SIZE);
   /* one block: the event, then its VARIANTs, then their marshal streams */
-  ev = calloc(1, sizeof *ev + argc * (sizeof(VARIANT) + sizeof(IStream *)));
-  if (!ev) return NULL;
+  else if (!(ev = calloc(1, sizeof *ev + cap * (sizeof(VARIANT) + sizeof(IStream *)))))
+    return NULL;
+  ev->spare = reuse;
   ev->kind = kind;
   ev->sink = id;
   ev->member = member;
   ev->argv = (VARIANT *)(ev + 1);
-  ev->marshaled = (IStream **)(ev->argv + argc);
+  ev->marshaled = (IStream **)(ev->argv + cap);
   for (i = 0; i < argc; i++) VariantInit(&ev->argv[i]);
   ev->argc = argc;
   return ev;

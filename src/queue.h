@@ -21,6 +21,7 @@ typedef struct wbem_event {
   UINT argc;
   VARIANT *argv;                        /* in declaration order (DISPPARAMS hold them reversed) */
   IStream **marshaled;                  /* interface arguments that arrived on a foreign thread */
+  int spare;                            /* goes back to the spares once freed (queue.c) */
 } wbem_event;
 
 /* Reference counted: the state holds one reference, each advised event object one. */
@@ -47,5 +48,6 @@ HANDLE  wbem_queue_handle(wbem_queue *q);           /* manual-reset, signalled w
 int     wbem_queue_sta(wbem_queue *q);              /* the Lua thread is in an STA */
 void    wbem_event_unmarshal(wbem_event *ev);       /* interfaces back into this apartment */
 void    wbem_event_free(wbem_event *ev);
+void    wbem_event_spares_free(void);             /* the module is unloaded */
 
 #endif

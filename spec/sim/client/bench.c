@@ -325,6 +325,9 @@ static int bench_notify(IDispatch *svc)
            " class; Control.FireEvent(ev, %d), from the fire to the last OnObjectReady while pumping, each event"
            " let go as it comes: %d rounds, %.1f ms a round\n", NOTIFY_EVENTS, NOTIFY_ROUNDS, ms / NOTIFY_ROUNDS);
     if (n != NOTIFY_EVENTS) { printf("# notify: FAILED %s\n", hr_name(hr)); return 1; }
+    printf("# notify: rounds of");
+    for (int r = 0; r < NOTIFY_ROUNDS; r++) printf("%s %.0f", r ? "," : "", rate[r]);
+    printf(" events per second\n");
     qsort(rate, NOTIFY_ROUNDS, sizeof rate[0], cmp_double);
     printf("notify_events_per_s %.1f\n", rate[NOTIFY_ROUNDS / 2]);
     return 0;
