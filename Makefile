@@ -73,7 +73,7 @@ run: build
 	@test -n "$(SCRIPT)" || { echo 'usage: make run SCRIPT=path.lua ARGS="..."' >&2; exit 2; }
 	@$(WINE) $(WIN)/bin/lua.exe $(SCRIPT) $(ARGS); rc=$$?; wineserver -w; exit $$rc
 
-bench: build $(BUILD)/bench/benchutil.dll
+bench: build $(BUILD)/bench/benchutil.dll $(BUILD)/bench/simbench.dll
 	@bash tools/bench.sh
 
 $(BUILD)/bench/benchutil.dll: bench/benchutil.c $(WIN)/bin/lua54.dll
@@ -175,6 +175,12 @@ $(SIM)/wbemsim.dll: $(SIM_SRC) $(SIM_HDR) $(COMUTIL) spec/sim/server/wbemsim.def
 $(SIM)/simclient.exe: $(CLI_SRC) $(CLI_HDR) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WERROR) -o $@ $(CLI_SRC) -lole32 -loleaut32 -luuid -lpsapi
+
+# the raw C client's notify figure, run inside bench.lua's process beside the bridge's
+$(BUILD)/bench/simbench.dll: bench/simbench.c $(filter-out spec/sim/client/main.c,$(CLI_SRC)) $(CLI_HDR) $(WIN)/bin/lua54.dll
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WERROR) -shared -static-libgcc $(LUAINC) -o $@ bench/simbench.c \
+	  $(filter-out spec/sim/client/main.c,$(CLI_SRC)) $(WIN)/bin/lua54.dll -lole32 -loleaut32 -luuid -lpsapi
 
 # --- a C host that embeds Lua (spec/host), beside lua.exe so it finds the same paths --
 

@@ -5,16 +5,12 @@
 local harness = require "bench.harness"
 local util = harness.util
 local wbem = require "wbem"
-local simfix = require "spec.support.simfix"
 
 local N = 1000
-local control <close> = simfix.control()
-control:Reset()
-control.Delivery = "marshal"
-control.LatencyMs = 0
-local svc <close> = simfix.connect()
-simfix.item_class(svc)
-local obj <close> = simfix.item(svc, "bench")
+local control, svc, obj = harness.simulator()
+local _ <close> = control
+local _ <close> = svc
+local _ <close> = obj
 
 local function report(name, n, bytes, sizes)
   print(("%-44s %6.2f blocks %8.1f bytes   by size <=64 <=128 ... >4096: %s"):format(

@@ -13,13 +13,10 @@ local EVENT_OPS, EVENT_BATCH, EVENT_STEPS = 2000, 100, 8
 local LAT_OPS = 1000
 local INFLIGHT = 10000
 
-local control <close> = simfix.control()
-control:Reset()
-control.Delivery = "marshal"
-control.LatencyMs = 0
-local svc <close> = simfix.connect()
-simfix.item_class(svc)
-local obj <close> = simfix.item(svc, "bench")
+local control, svc, obj = harness.simulator()
+local _ <close> = control
+local _ <close> = svc
+local _ <close> = obj
 
 print("# Lua bridge, STA, marshal delivery, LatencyMs 0, one sink per operation")
 
@@ -181,27 +178,37 @@ end
 
 -- Events through a subscription into a Lua loop: NOTIFY extrinsic events fired at once
 -- (Control.FireEvent), read by `for ev in svc:events(...)` outside a task; from the fire
--- to the last event read. The raw C client receives the same on a sink.
+-- to the last event read. The raw C client receives the same on a sink: in its own
+-- process (simclient --bench), and here, in this process, a round of its before each
+-- round of the bridge's (bench/simbench.c), each side on an event class of its own.
 do
   local NOTIFY, NOTIFY_ROUNDS = 10000, 5
+  local simbench = require "simbench"
   local base <close> = svc:Get("__ExtrinsicEvent")
   local cls <close> = base:SpawnDerivedClass_()
   do
     local path <close> = cls.Path_
-    path.Class = "Sim_BenchEvent"
+    path.Class = "Sim_LuaBenchEvent"
     local seq <close> = cls.Properties_:Add("Seq", 19)
     local put <close> = cls:Put_()
   end
   local ev <close> = cls:SpawnInstance_()
   ev.Seq = 1
+  local function median(t)
+    local s = table.move(t, 1, #t, 1, {})
+    table.sort(s)
+    return s[#s // 2 + 1]
+  end
+  local function show(t) return (table.concat(t, ", "):gsub("(%d+)%.%d*", "%1")) end
   -- NOTIFY_ROUNDS fires into the one subscription; the median round is the figure (one
   -- round takes some 30 ms, a few wake-ups of Wine's either way), as the C client takes it
-  local function run(async)
-    local next_ev, _, _, closer = svc:events("SELECT * FROM Sim_BenchEvent",
+  local function run(async, c)
+    local next_ev, _, _, closer = svc:events("SELECT * FROM Sim_LuaBenchEvent",
                                              { async = async, buffer = NOTIFY })
     local _ <close> = closer
-    local rates = {}
+    local rates, crates, ratios = {}, {}, {}
     for r = 1, NOTIFY_ROUNDS do
+      if c then crates[r] = c:round() end
       local got = 0
       local t0 = core.clock()
       control:FireEvent(ev, NOTIFY)
@@ -211,13 +218,21 @@ do
         e:close()
       end
       rates[r] = NOTIFY / ((core.clock() - t0) / 1000)
+      if c then ratios[r] = rates[r] / crates[r] end
     end
-    print(("# notify (%s): rounds of %s events per second"):format(async,
-          table.concat(rates, ", ", 1, NOTIFY_ROUNDS):gsub("(%d+)%.%d*", "%1")))
-    table.sort(rates)
-    return rates[NOTIFY_ROUNDS // 2 + 1]
+    print(("# notify (%s): rounds of %s events per second"):format(async, show(rates)))
+    if c then
+      print(("# notify: the raw C client's rounds in this process, each just before the "
+             .. "bridge's: %s events per second"):format(show(crates)))
+      out("notify_inproc_c_events_per_s", median(crates))
+      out("notify_inproc_lua_vs_c_pct", 100 * median(ratios))
+    end
+    return median(rates)
   end
-  out("notify_events_per_s", run("sink"))
+  do
+    local c <close> = simbench.notify()
+    out("notify_events_per_s", run("sink", c))
+  end
   print("# notify: " .. NOTIFY .. " extrinsic events fired at once, read by svc:events outside a "
         .. "task; the worker transport's figure (NextEvent on a worker) beside it")
   out("notify_worker_events_per_s", run("worker"))

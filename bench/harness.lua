@@ -11,6 +11,20 @@ local M = { util = util }
 
 function M.out(key, value) print(("%s %.1f"):format(key, value)) end
 
+--- The simulator as the benchmarks start with it: reset, "marshal" delivery, LatencyMs 0,
+-- a connection and the object they put ("bench" of the spec's item class). Returns
+-- control, svc, obj: to-be-closed values, each.
+function M.simulator()
+  local simfix = require "spec.support.simfix"
+  local control = simfix.control()
+  control:Reset()
+  control.Delivery = "marshal"
+  control.LatencyMs = 0
+  local svc = simfix.connect()
+  simfix.item_class(svc)
+  return control, svc, simfix.item(svc, "bench")
+end
+
 --- The round trips of n obj:put_async{} made one at a time, in microseconds, sorted.
 function M.round_trips(obj, n)
   local clock = require("wbem.core").clock

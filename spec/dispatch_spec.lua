@@ -207,6 +207,26 @@ describe("releasing a bridged object", function()
     end
     assert.are.equal("wbem.object: closed", tostring(dict))
     assert.is_false(wbem.core.is_open(dict))
+    -- still an object, but one the collector has nothing to finalize for
+    assert.is_true(wbem.core.is_object(dict))
+    assert.are.equal("wbem.object", getmetatable(dict).__name)
+    assert.is_nil(getmetatable(dict).__gc)
+    assert.is_function(getmetatable(wbem.create("Scripting.Dictionary")).__gc)
+    wbem.close(dict)
+    -- closed by __close, which gets the error value as well: only the object changes
+    pcall(function()
+      local d <close> = wbem.create("Scripting.Dictionary")
+      error("out")
+    end)
+    do
+      local d <close> = wbem.create("Scripting.Dictionary")
+    end
+    assert.is_nil(getmetatable(nil))
+    assert.are.equal("nil", tostring(nil))
+    assert.are.equal("X", ("x"):upper())
+    local ok, err = pcall(wbem.core.is_open, {})
+    assert.is_false(ok)
+    assert.matches("wbem.object expected", err)
   end)
 
   it("closes with obj:close(), leaving COM's own Close to obj:Close() #wine", function()

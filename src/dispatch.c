@@ -47,8 +47,26 @@ typedef struct args {
 
 /* ---- userdata helpers ------------------------------------------------------ */
 
+/* A closed object has a metatable of its own, the same as an open one's but for __gc:
+** Lua calls the finalizer of every collected object whose metatable has one, and an
+** object its user closed (an event read and let go, say) would cost the collector that
+** call for nothing. close() moves the object there. */
+#define WBEM_OBJECT_CLOSED "wbem.object.closed"
+
+object *wbem_test_object(lua_State *L, int idx) {
+  object *o = (object *)luaL_testudata(L, idx, WBEM_OBJECT);
+  if (o == NULL) o = (object *)luaL_testudata(L, idx, WBEM_OBJECT_CLOSED);
+  return o;
+}
+
+static object *check_object(lua_State *L, int idx) {
+  object *o = wbem_test_object(L, idx);
+  if (o == NULL) luaL_typeerror(L, idx, WBEM_OBJECT);
+  return o;
+}
+
 static object *check_open(lua_State *L, int idx) {
-  object *o = (object *)luaL_checkudata(L, idx, WBEM_OBJECT);
+  object *o = check_object(L, idx);
   if (o->ref.disp == NULL) luaL_error(L, "wbem: object is closed");
   return o;
 }
@@ -58,7 +76,7 @@ IDispatch *wbem_check_object(lua_State *L, int idx) {
 }
 
 IDispatch *wbem_to_dispatch(lua_State *L, int idx) {
-  wbem_ref *r = (wbem_ref *)luaL_testudata(L, idx, WBEM_OBJECT);
+  wbem_ref *r = (wbem_ref *)wbem_test_object(L, idx);
   if (r == NULL) r = (wbem_ref *)luaL_testudata(L, idx, WBEM_SINK);
   return r ? r->disp : NULL;
 }
@@ -74,7 +92,7 @@ IDispatch **wbem_new_object(lua_State *L, int parent) {
   if (parent != 0) {
     if (lua_type(L, parent) == LUA_TTABLE) lua_pushvalue(L, parent);
     else if (lua_type(L, parent) == LUA_TUSERDATA &&
-             (luaL_testudata(L, parent, WBEM_OBJECT) || luaL_testudata(L, parent, WBEM_SINK)))
+             (wbem_test_object(L, parent) || luaL_testudata(L, parent, WBEM_SINK)))
       lua_getiuservalue(L, parent, 1);
     else lua_pushnil(L);
     lua_setiuservalue(L, -2, 1);
@@ -90,12 +108,14 @@ void wbem_push_object(lua_State *L, IDispatch *disp, int parent) {
 
 /* __gc and __close; idempotent. */
 static int obj_close(lua_State *L) {
-  object *o = (object *)luaL_checkudata(L, 1, WBEM_OBJECT);
+  object *o = check_object(L, 1);
   wbem_object_forget(o);
   if (o->ref.disp) IDispatch_Release(o->ref.disp);
   o->ref.disp = NULL;
   lua_pushnil(L);
   lua_setiuservalue(L, 1, 2);   /* the cache's bound methods hold the object */
+  luaL_getmetatable(L, WBEM_OBJECT_CLOSED);
+  lua_setmetatable(L, 1);       /* index 1: __close gets the error value too */
   return 0;
 }
 
@@ -311,7 +331,7 @@ static void push_bound(lua_State *L, int obj, int nameidx) {
 
 static int obj_index(lua_State *L) {
   member *m;
-  object *o = (object *)luaL_checkudata(L, 1, WBEM_OBJECT);
+  object *o = check_object(L, 1);
   /* extension methods written in Lua come first, for their exact key */
   lua_getfield(L, LUA_REGISTRYINDEX, EXT_KEY);
   lua_pushvalue(L, 2);
@@ -333,7 +353,7 @@ static int obj_newindex(lua_State *L) {
   member *m;
   const char *name;
   WORD flags;
-  object *o = (object *)luaL_checkudata(L, 1, WBEM_OBJECT);
+  object *o = check_object(L, 1);
   if (lua_type(L, 2) != LUA_TSTRING)
     return luaL_error(L, "wbem: members of a COM object are named by strings, not by %s",
                       luaL_typename(L, 2));
@@ -364,7 +384,7 @@ static int obj_newindex(lua_State *L) {
 }
 
 static int obj_tostring(lua_State *L) {
-  object *o = (object *)luaL_checkudata(L, 1, WBEM_OBJECT);
+  object *o = check_object(L, 1);
   int n = 2;
   if (o->ref.disp == NULL) {
     lua_pushliteral(L, "wbem.object: closed");
@@ -409,7 +429,7 @@ static int l_date_put(lua_State *L) {
 
 /* core.settings(obj) -> table | nil;  core.settings(obj, tbl) sets it. */
 static int l_settings(lua_State *L) {
-  luaL_checkudata(L, 1, WBEM_OBJECT);
+  check_object(L, 1);
   if (lua_gettop(L) >= 2) {
     if (!lua_isnil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
@@ -471,7 +491,7 @@ static int l_member(lua_State *L) {
 }
 
 static int l_is_object(lua_State *L) {
-  lua_pushboolean(L, luaL_testudata(L, 1, WBEM_OBJECT) != NULL);
+  lua_pushboolean(L, wbem_test_object(L, 1) != NULL);
   return 1;
 }
 
@@ -486,7 +506,7 @@ static int l_fallback(lua_State *L) {
 
 /* core.is_open(obj) */
 static int l_is_open(lua_State *L) {
-  object *o = (object *)luaL_checkudata(L, 1, WBEM_OBJECT);
+  object *o = check_object(L, 1);
   lua_pushboolean(L, o->ref.disp != NULL);
   return 1;
 }
@@ -514,6 +534,15 @@ static const luaL_Reg funcs[] = {
   {NULL, NULL}
 };
 
+static const luaL_Reg closed_meta[] = {
+  {"__index", obj_index},
+  {"__newindex", obj_newindex},
+  {"__close", obj_close},
+  {"__tostring", obj_tostring},
+  {"__eq", obj_eq},
+  {NULL, NULL}
+};
+
 static const luaL_Reg args_meta[] = {
   {"__gc", args_gc},
   {NULL, NULL}
@@ -521,6 +550,11 @@ static const luaL_Reg args_meta[] = {
 
 void wbem_open_dispatch(lua_State *L) {
   wbem_newmeta(L, WBEM_OBJECT, obj_meta, NULL);
+  wbem_newmeta(L, WBEM_OBJECT_CLOSED, closed_meta, NULL);
+  luaL_getmetatable(L, WBEM_OBJECT_CLOSED);
+  lua_pushliteral(L, WBEM_OBJECT);      /* what it is, for a user who asks: an object */
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
   wbem_newmeta(L, WBEM_ARGS, args_meta, NULL);
   if (lua_getfield(L, LUA_REGISTRYINDEX, EXT_KEY) != LUA_TTABLE) {
     lua_pop(L, 1);

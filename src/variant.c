@@ -415,7 +415,7 @@ static void check_value(lua_State *L, int idx, int depth) {
     case LUA_TSTRING: check_utf8(L, idx, "string"); return;
     case LUA_TUSERDATA:
       if (wbem_to_dispatch(L, idx) == NULL) {
-        if (luaL_testudata(L, idx, WBEM_OBJECT) || luaL_testudata(L, idx, WBEM_SINK))
+        if (wbem_test_object(L, idx) || luaL_testudata(L, idx, WBEM_SINK))
           luaL_error(L, "wbem: object is closed");
         luaL_error(L, "wbem: cannot pass a %s to COM", luaL_typename(L, idx));
       }

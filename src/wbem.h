@@ -108,6 +108,7 @@ void        wbem_push_object(lua_State *L, IDispatch *disp, int parent); /* AddR
 #define WBEM_OBJECT_UVALUES 3
 IDispatch **wbem_new_object(lua_State *L, int parent);             /* pushes a closed object; a reference
                                                                       stored in *result belongs to it */
+wbem_object *wbem_test_object(lua_State *L, int idx);   /* a WBEM_OBJECT, open or closed, or NULL */
 IDispatch  *wbem_check_object(lua_State *L, int idx);              /* raises unless an open WBEM_OBJECT */
 IDispatch  *wbem_to_dispatch(lua_State *L, int idx);               /* object or sink -> IDispatch (not AddRef'd), else NULL */
 

@@ -40,6 +40,7 @@ wineserver -w
   END {
     target["events_per_s"] = "Lua/C >= 0.9"
     target["notify_events_per_s"] = "Lua/C >= 0.9"
+    target["notify_inproc_lua_vs_c_pct"] = ">= 90"
     target["latency_p50_us"] = "Lua/C <= 1.2"
     target["inflight_10000_wall_ms"] = "Lua/C <= 1.3"
     target["inflight_100000_wall_ms"] = "Lua/C <= 1.3"

@@ -279,53 +279,83 @@ static const IDispatchVtbl counter_vtbl = {
     counter_qi, counter_ref, counter_ref, counter_tic, counter_ti, counter_ids, counter_invoke,
 };
 
+/* The notify figure's set-up and rounds: simclient --bench runs them here, and
+ * bench/simbench.c in the Lua bridge's own process, round by round beside the bridge's
+ * (so that both sides meet the same state of the process: Wine's wake-ups are bimodal,
+ * and a process stays in one mode). */
+struct notify_bench {
+    counter c;
+    IDispatch *ev, *sink;
+    IConnectionPointContainer *cpc;
+    IConnectionPoint *cp;
+    DWORD cookie;
+};
+
+notify_bench *notify_open(IDispatch *svc, HRESULT *phr)
+{
+    HRESULT hr;
+    notify_bench *nb = calloc(1, sizeof *nb);
+    if (!nb) { *phr = E_OUTOFMEMORY; return NULL; }
+    nb->c.IDispatch_iface.lpVtbl = &counter_vtbl;
+    IDispatch *cls = new_class(svc, L"Sim_BenchEvent", L"__ExtrinsicEvent", "Seq:uint32", &hr);
+    if (SUCCEEDED(hr)) hr = put_flags(cls, 0, NULL);
+    nb->ev = SUCCEEDED(hr) ? spawn(svc, L"Sim_BenchEvent", &hr) : NULL;
+    if (SUCCEEDED(hr)) hr = disp_put(nb->ev, L"Seq", v_i4(1));
+    if (SUCCEEDED(hr)) nb->sink = sim_create(L"WbemSim.SWbemSink", &hr);
+    if (SUCCEEDED(hr)) hr = IDispatch_QueryInterface(nb->sink, &IID_IConnectionPointContainer, (void **)&nb->cpc);
+    if (SUCCEEDED(hr)) hr = IConnectionPointContainer_FindConnectionPoint(nb->cpc, &DIID_SimSinkEvents, &nb->cp);
+    if (SUCCEEDED(hr)) hr = IConnectionPoint_Advise(nb->cp, (IUnknown *)&nb->c.IDispatch_iface, &nb->cookie);
+    if (SUCCEEDED(hr))
+        hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(nb->sink), v_str(L"SELECT * FROM Sim_BenchEvent"));
+    *phr = hr;
+    if (FAILED(hr)) { notify_close(nb); return NULL; }
+    return nb;
+}
+
+/* One round: NOTIFY_EVENTS fired at once, events per second from the fire to the last
+ * received; negative when they did not all come within a minute. */
+double notify_round(notify_bench *nb)
+{
+    nb->c.ready = 0;
+    double t0 = now_ms();
+    HRESULT hr = disp_call(g_ctl, L"FireEvent", NULL, 2, v_disp(nb->ev), v_i4(NOTIFY_EVENTS));
+    while (SUCCEEDED(hr) && nb->c.ready < NOTIFY_EVENTS && now_ms() - t0 < 60000) {
+        MSG msg;
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
+        if (nb->c.ready < NOTIFY_EVENTS) MsgWaitForMultipleObjectsEx(0, NULL, 10, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
+    }
+    double t1 = now_ms();
+    if (FAILED(hr) || nb->c.ready != NOTIFY_EVENTS) return -1;
+    return NOTIFY_EVENTS / ((t1 - t0) / 1000.0);
+}
+
+void notify_close(notify_bench *nb)
+{
+    if (nb->sink) disp_call(nb->sink, L"Cancel", NULL, 0);
+    pump_for(50);
+    if (nb->cp) {
+        if (nb->cookie) IConnectionPoint_Unadvise(nb->cp, nb->cookie);
+        IConnectionPoint_Release(nb->cp);
+    }
+    if (nb->cpc) IConnectionPointContainer_Release(nb->cpc);
+    if (nb->sink) IDispatch_Release(nb->sink);
+    free(nb);
+}
+
 static int bench_notify(IDispatch *svc)
 {
     HRESULT hr;
-    counter c = { { &counter_vtbl }, 0 };
-    IDispatch *sink = NULL;
-    IConnectionPointContainer *cpc = NULL;
-    IConnectionPoint *cp = NULL;
-    DWORD cookie = 0;
-    IDispatch *cls = new_class(svc, L"Sim_BenchEvent", L"__ExtrinsicEvent", "Seq:uint32", &hr);
-    if (SUCCEEDED(hr)) hr = put_flags(cls, 0, NULL);
-    IDispatch *ev = SUCCEEDED(hr) ? spawn(svc, L"Sim_BenchEvent", &hr) : NULL;
-    if (SUCCEEDED(hr)) hr = disp_put(ev, L"Seq", v_i4(1));
-    if (SUCCEEDED(hr)) sink = sim_create(L"WbemSim.SWbemSink", &hr);
-    if (SUCCEEDED(hr)) hr = IDispatch_QueryInterface(sink, &IID_IConnectionPointContainer, (void **)&cpc);
-    if (SUCCEEDED(hr)) hr = IConnectionPointContainer_FindConnectionPoint(cpc, &DIID_SimSinkEvents, &cp);
-    if (SUCCEEDED(hr)) hr = IConnectionPoint_Advise(cp, (IUnknown *)&c.IDispatch_iface, &cookie);
-    if (FAILED(hr)) { printf("# notify: FAILED %s %s\n", hr_name(hr), disp_last_error()); return 1; }
-    hr = disp_call(svc, L"ExecNotificationQueryAsync", NULL, 2, v_disp(sink), v_str(L"SELECT * FROM Sim_BenchEvent"));
+    double rate[NOTIFY_ROUNDS];
+    notify_bench *nb = notify_open(svc, &hr);
+    if (!nb) { printf("# notify: FAILED %s %s\n", hr_name(hr), disp_last_error()); return 1; }
     /* NOTIFY_ROUNDS fires into the one subscription; the median round is the figure (one
      * round takes some 30 ms, a few wake-ups of Wine's either way) */
-    double rate[NOTIFY_ROUNDS], ms = 0;
-    int n = NOTIFY_EVENTS;
-    for (int r = 0; r < NOTIFY_ROUNDS && SUCCEEDED(hr) && n == NOTIFY_EVENTS; r++) {
-        c.ready = 0;
-        double t0 = now_ms();
-        hr = disp_call(g_ctl, L"FireEvent", NULL, 2, v_disp(ev), v_i4(NOTIFY_EVENTS));
-        while (SUCCEEDED(hr) && c.ready < NOTIFY_EVENTS && now_ms() - t0 < 60000) {
-            MSG msg;
-            while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
-            if (c.ready < NOTIFY_EVENTS) MsgWaitForMultipleObjectsEx(0, NULL, 10, QS_ALLINPUT, MWMO_INPUTAVAILABLE);
-        }
-        double t1 = now_ms();
-        n = (int)c.ready;
-        rate[r] = NOTIFY_EVENTS / ((t1 - t0) / 1000.0);
-        ms += t1 - t0;
-    }
-    disp_call(sink, L"Cancel", NULL, 0);
-    pump_for(50);
-    IConnectionPoint_Unadvise(cp, cookie);
-    IConnectionPoint_Release(cp);
-    IConnectionPointContainer_Release(cpc);
-    IDispatch_Release(sink);
+    for (int r = 0; r < NOTIFY_ROUNDS; r++)
+        if ((rate[r] = notify_round(nb)) < 0) { notify_close(nb); printf("# notify: FAILED\n"); return 1; }
+    notify_close(nb);
     printf("# notify: one STA sink on ExecNotificationQueryAsync(\"SELECT * FROM Sim_BenchEvent\"), an __ExtrinsicEvent"
            " class; Control.FireEvent(ev, %d), from the fire to the last OnObjectReady while pumping, each event"
-           " let go as it comes: %d rounds, %.1f ms a round\n", NOTIFY_EVENTS, NOTIFY_ROUNDS, ms / NOTIFY_ROUNDS);
-    if (n != NOTIFY_EVENTS) { printf("# notify: FAILED %s\n", hr_name(hr)); return 1; }
-    printf("# notify: rounds of");
+           " let go as it comes, %d rounds of", NOTIFY_EVENTS, NOTIFY_ROUNDS);
     for (int r = 0; r < NOTIFY_ROUNDS; r++) printf("%s %.0f", r ? "," : "", rate[r]);
     printf(" events per second\n");
     qsort(rate, NOTIFY_ROUNDS, sizeof rate[0], cmp_double);

@@ -279,5 +279,10 @@ extern const test_case suite_family[];
 
 /* ---- bench.c ---- */
 int bench_main(void);
+/* The notify figure (bench.c), also run in the Lua bridge's process (bench/simbench.c). */
+typedef struct notify_bench notify_bench;
+notify_bench *notify_open(IDispatch *svc, HRESULT *hr);
+double notify_round(notify_bench *nb);
+void notify_close(notify_bench *nb);
 
 #endif
