@@ -144,6 +144,7 @@ typedef struct wbem_sink {
   DWORD cookie;
   event_sink *events;
   int id;
+  DISPID cancel;                /* of Cancel, known from the class (factory_cache), or DISPID_UNKNOWN */
 } wbem_sink;
 
 static wbem_sink *check_sink(lua_State *L, int idx) {
@@ -156,10 +157,13 @@ static wbem_sink *check_open_sink(lua_State *L, int idx) {
   return s;
 }
 
-/* SWbemSink.Cancel by name: any sink class will do, not only those whose dual
-** interface we know. */
-static HRESULT sink_cancel_all(IDispatch *disp) {
-  return wbem_disp_call(disp, L"Cancel", DISPATCH_METHOD, NULL, 0, NULL);
+/* SWbemSink.Cancel, by the DISPID its class gave for the name (any sink class will do,
+** not only those whose dual interface we know), or else by name. */
+static HRESULT sink_cancel_all(wbem_sink *s) {
+  DISPPARAMS none = { NULL, NULL, 0, 0 };
+  if (s->cancel == DISPID_UNKNOWN)
+    return wbem_disp_call(s->disp, L"Cancel", DISPATCH_METHOD, NULL, 0, NULL);
+  return wbem_disp_invoke(s->disp, s->cancel, DISPATCH_METHOD, &none, NULL, NULL, NULL);
 }
 
 /* Undoes whatever of the set-up was done; safe to call twice, and from __gc. */
@@ -196,7 +200,7 @@ static void sink_release(lua_State *L, wbem_sink *s) {
 static int sink_close(lua_State *L) {
   wbem_sink *s = check_sink(L, 1);
   int cancel = lua_isnoneornil(L, 2) || lua_toboolean(L, 2);
-  if (s->disp && cancel) sink_cancel_all(s->disp);
+  if (s->disp && cancel) sink_cancel_all(s);
   sink_release(L, s);
   return 0;
 }
@@ -210,7 +214,7 @@ static int sink_gc(lua_State *L) {
 ** the OnCompleted events still arrive through the pump. */
 static int sink_cancel(lua_State *L) {
   wbem_sink *s = check_open_sink(L, 1);
-  HRESULT hr = sink_cancel_all(s->disp);
+  HRESULT hr = sink_cancel_all(s);
   if (FAILED(hr)) return wbem_raise(L, hr, "cancel the sink", NULL);
   return 0;
 }
@@ -241,6 +245,7 @@ static int sink_object(lua_State *L) {
 typedef struct factory_cache {
   char progid[256];
   IClassFactory *factory;
+  DISPID cancel;                /* its sinks' DISPID of Cancel, once the first one was asked */
 } factory_cache;
 
 static int factory_gc(lua_State *L) {
@@ -251,7 +256,7 @@ static int factory_gc(lua_State *L) {
 }
 
 static HRESULT sink_factory(lua_State *L, const char *progid, const WCHAR *wprogid,
-                            IClassFactory **out) {
+                            IClassFactory **out, factory_cache **cache) {
   factory_cache *c;
   CLSID clsid;
   HRESULT hr;
@@ -265,6 +270,7 @@ static HRESULT sink_factory(lua_State *L, const char *progid, const WCHAR *wprog
   }
   c = lua_touserdata(L, -1);
   lua_pop(L, 1);
+  *cache = c;
   if (c->factory && strcmp(c->progid, progid) == 0) {
     *out = c->factory;
     return S_OK;
@@ -276,6 +282,7 @@ static HRESULT sink_factory(lua_State *L, const char *progid, const WCHAR *wprog
   if (FAILED(hr)) return hr;
   if (c->factory) IClassFactory_Release(c->factory);
   c->factory = *out;
+  c->cancel = DISPID_UNKNOWN;
   snprintf(c->progid, sizeof c->progid, "%s", progid);
   return S_OK;
 }
@@ -301,6 +308,7 @@ static int l_sink(lua_State *L) {
   wbem_sink *s;
   IConnectionPointContainer *cpc = NULL;
   IClassFactory *factory;
+  factory_cache *cache = NULL;
   WCHAR wprogid[256];
   HRESULT hr;
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -322,11 +330,16 @@ static int l_sink(lua_State *L) {
   lua_pushvalue(L, 4);
   lua_setiuservalue(L, -2, 3);
 
-  hr = sink_factory(L, progid, wprogid, &factory);
+  s->cancel = DISPID_UNKNOWN;
+  hr = sink_factory(L, progid, wprogid, &factory, &cache);
   if (SUCCEEDED(hr))
     hr = IClassFactory_CreateInstance(factory, NULL, &IID_IDispatch, (void **)&s->disp);
   if (FAILED(hr))
     return wbem_raise(L, hr, lua_pushfstring(L, "create the sink %s", progid), NULL);
+  /* one GetIDsOfNames for the class, not one for each sink that is cancelled */
+  if (cache->cancel == DISPID_UNKNOWN && FAILED(wbem_disp_id(s->disp, L"Cancel", &cache->cancel)))
+    cache->cancel = DISPID_UNKNOWN;
+  s->cancel = cache->cancel;
 
   s->id = next_sink_id(L);
   s->events = events_create(q, s->id);
