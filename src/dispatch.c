@@ -511,10 +511,10 @@ static int l_is_open(lua_State *L) {
   return 1;
 }
 
+/* An object's metatable, open or closed; the open one has __gc as well. */
 static const luaL_Reg obj_meta[] = {
   {"__index", obj_index},
   {"__newindex", obj_newindex},
-  {"__gc", obj_close},
   {"__close", obj_close},
   {"__tostring", obj_tostring},
   {"__eq", obj_eq},
@@ -534,15 +534,6 @@ static const luaL_Reg funcs[] = {
   {NULL, NULL}
 };
 
-static const luaL_Reg closed_meta[] = {
-  {"__index", obj_index},
-  {"__newindex", obj_newindex},
-  {"__close", obj_close},
-  {"__tostring", obj_tostring},
-  {"__eq", obj_eq},
-  {NULL, NULL}
-};
-
 static const luaL_Reg args_meta[] = {
   {"__gc", args_gc},
   {NULL, NULL}
@@ -550,7 +541,11 @@ static const luaL_Reg args_meta[] = {
 
 void wbem_open_dispatch(lua_State *L) {
   wbem_newmeta(L, WBEM_OBJECT, obj_meta, NULL);
-  wbem_newmeta(L, WBEM_OBJECT_CLOSED, closed_meta, NULL);
+  luaL_getmetatable(L, WBEM_OBJECT);
+  lua_pushcfunction(L, obj_close);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  wbem_newmeta(L, WBEM_OBJECT_CLOSED, obj_meta, NULL);
   luaL_getmetatable(L, WBEM_OBJECT_CLOSED);
   lua_pushliteral(L, WBEM_OBJECT);      /* what it is, for a user who asks: an object */
   lua_setfield(L, -2, "__name");

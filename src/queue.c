@@ -40,7 +40,8 @@ struct wbem_queue {
 ** the Lua thread frees), bounded so that a burst does not keep its memory for good. */
 #define SPARE_ARGS 4
 #define SPARE_MAX 4096
-#define SPARE_SIZE (sizeof(wbem_event) + SPARE_ARGS * (sizeof(VARIANT) + sizeof(IStream *)))
+/* one block: the event, then its VARIANTs, then their marshal streams */
+#define EVENT_SIZE(cap) (sizeof(wbem_event) + (cap) * (sizeof(VARIANT) + sizeof(IStream *)))
 
 typedef union spare {
   SLIST_ENTRY entry;            /* while it waits on the list (16-byte aligned: the heap's) */
@@ -76,9 +77,8 @@ wbem_event *wbem_event_new(int kind, int id, DISPID member, UINT argc) {
   UINT i, cap = reuse ? SPARE_ARGS : argc;
   if (argc > WBEM_MAX_EVENT_ARGS) return NULL;
   if (reuse && (ev = (wbem_event *)InterlockedPopEntrySList(&spares)) != NULL)
-    memset(ev, 0, SPARE_SIZE);
-  /* one block: the event, then its VARIANTs, then their marshal streams */
-  else if (!(ev = calloc(1, sizeof *ev + cap * (sizeof(VARIANT) + sizeof(IStream *)))))
+    memset(ev, 0, EVENT_SIZE(SPARE_ARGS));
+  else if (!(ev = calloc(1, EVENT_SIZE(cap))))
     return NULL;
   ev->spare = reuse;
   ev->kind = kind;

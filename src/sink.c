@@ -245,7 +245,8 @@ static int sink_object(lua_State *L) {
 typedef struct factory_cache {
   char progid[256];
   IClassFactory *factory;
-  DISPID cancel;                /* its sinks' DISPID of Cancel, once the first one was asked */
+  DISPID cancel;                /* its sinks' DISPID of Cancel, or DISPID_UNKNOWN */
+  int cancel_asked;             /* the first of its sinks was asked for it */
 } factory_cache;
 
 static int factory_gc(lua_State *L) {
@@ -283,6 +284,7 @@ static HRESULT sink_factory(lua_State *L, const char *progid, const WCHAR *wprog
   if (c->factory) IClassFactory_Release(c->factory);
   c->factory = *out;
   c->cancel = DISPID_UNKNOWN;
+  c->cancel_asked = 0;
   snprintf(c->progid, sizeof c->progid, "%s", progid);
   return S_OK;
 }
@@ -337,8 +339,10 @@ static int l_sink(lua_State *L) {
   if (FAILED(hr))
     return wbem_raise(L, hr, lua_pushfstring(L, "create the sink %s", progid), NULL);
   /* one GetIDsOfNames for the class, not one for each sink that is cancelled */
-  if (cache->cancel == DISPID_UNKNOWN && FAILED(wbem_disp_id(s->disp, L"Cancel", &cache->cancel)))
-    cache->cancel = DISPID_UNKNOWN;
+  if (!cache->cancel_asked) {
+    cache->cancel_asked = 1;
+    if (FAILED(wbem_disp_id(s->disp, L"Cancel", &cache->cancel))) cache->cancel = DISPID_UNKNOWN;
+  }
   s->cancel = cache->cancel;
 
   s->id = next_sink_id(L);

@@ -164,12 +164,9 @@ local function begin(obj, fname, what, opts, method, ...)
   local call = obj[method]
   local own <close> = type(opts.context) == "table" and named_values(s, opts.context, fname) or nil
   -- the async context's Lua value stays in the operation; the call carries a set naming it
-  local actx
-  if opts.async_context ~= nil then
-    serial = serial + 1
-    actx = named_values(s, { LuaWbemOperation = serial }, fname)
-  end
-  local actx_closer <close> = actx
+  serial = serial + 1
+  local actx <close> = opts.async_context ~= nil and
+                       named_values(s, { LuaWbemOperation = serial }, fname) or nil
   local fl = opts.flags or 0
   if opts.on_progress then fl = fl | SEND_STATUS end
   -- every field the operation will have, so that it is sized once

@@ -175,18 +175,25 @@ function M.undeadline(op)
   if op.slot then timers:remove(op) end
 end
 
+-- The running task, or nil when the caller is none (or cannot yield).
+local function current_task()
+  local co = running()
+  if tasks[co] and isyieldable() then return co end
+end
+
+-- The task co yields until a pump step wakes it on op.
+local function park_task(op, co)
+  op.co = co
+  tasks[co] = op
+  yield(PARKED)
+  tasks[co] = true
+  op.co = false
+end
+
 --- Waits until op changes: a task yields (a pump step resumes it); any other caller pumps.
 function M.park(op)
-  local co = running()
-  if tasks[co] and isyieldable() then
-    op.co = co
-    tasks[co] = op
-    yield(PARKED)
-    tasks[co] = true
-    op.co = false
-  else
-    M.pump()
-  end
+  local co = current_task()
+  if co then park_task(op, co) else M.pump() end
 end
 
 --- Waits until op is done; returns its result or raises its failure. A task parks until
@@ -195,13 +202,9 @@ end
 -- more: it is abandoned (cancelled, or left to its worker, its result released when it
 -- comes).
 function M.await(op)
-  local co = running()
-  if tasks[co] and isyieldable() then
-    op.co = co
-    tasks[co] = op
-    while not op.done do yield(PARKED) end
-    tasks[co] = true
-    op.co = false
+  local co = current_task()
+  if co then
+    while not op.done do park_task(op, co) end
   else
     while not op.done do
       local ok, err = pcall(M.pump)

@@ -30,9 +30,7 @@ end
 --- obj came for op: buffered, or released and counted when the buffer is full.
 function M.push(op, obj)
   local last = op.last
-  if last >= op.first then
-    -- not empty
-  elseif last > 0 then
+  if last < op.first and last > 0 then
     -- empty: the window starts again at 1, so that it stays in the table's array part (a
     -- window that kept moving up would live in its hash part, rebuilt every few objects);
     -- a loss counted after the last object read moves with it
