@@ -181,19 +181,18 @@ local function current_task()
   if tasks[co] and isyieldable() then return co end
 end
 
--- The task co yields until a pump step wakes it on op.
-local function park_task(op, co)
-  op.co = co
-  tasks[co] = op
-  yield(PARKED)
-  tasks[co] = true
-  op.co = false
-end
-
 --- Waits until op changes: a task yields (a pump step resumes it); any other caller pumps.
 function M.park(op)
   local co = current_task()
-  if co then park_task(op, co) else M.pump() end
+  if co then
+    op.co = co
+    tasks[co] = op
+    yield(PARKED)
+    tasks[co] = true
+    op.co = false
+  else
+    M.pump()
+  end
 end
 
 --- Waits until op is done; returns its result or raises its failure. A task parks until
@@ -204,7 +203,13 @@ end
 function M.await(op)
   local co = current_task()
   if co then
-    while not op.done do park_task(op, co) end
+    -- park's wait, in this frame: a call to park would stay on the stack of every task
+    -- that waits (a call frame more for each of the thousands that may)
+    op.co = co
+    tasks[co] = op
+    while not op.done do yield(PARKED) end
+    tasks[co] = true
+    op.co = false
   else
     while not op.done do
       local ok, err = pcall(M.pump)
