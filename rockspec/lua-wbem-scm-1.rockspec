@@ -43,6 +43,7 @@ build = {
             "src/job.c",
             "src/member.c",
             "src/module.c",
+            "src/offstack.c",
             "src/pump.c",
             "src/queue.c",
             "src/sink.c",

@@ -39,6 +39,7 @@ LUAMOD_API int luaopen_wbem_core(lua_State *L) {
   wbem_open_enum(L);
   wbem_open_sink(L);
   wbem_open_job(L);
+  wbem_open_offstack(L);
   wbem_open_pump(L, deliver);
   return 1;
 }

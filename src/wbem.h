@@ -18,6 +18,8 @@
 **   worker.c   the worker pool (worker.h): blocking calls on MTA threads, whose results
 **              go onto the queue; never touches Lua
 **   job.c      worker calls from Lua: builds a job, turns its events into handler calls
+**   offstack.c core.offstack: a call's set-up run on a helper thread's stack, so that
+**              a task waiting in the call keeps a small stack
 ** An event travels sink.c -> queue.c, then pump.c -> sink.c -> Lua; a worker call
 ** job.c -> worker.c -> queue.c, then pump.c -> job.c -> Lua.
 **
@@ -164,6 +166,8 @@ void wbem_error_details(lua_State *L, IDispatch *errobj);
 ** wbem_sink_push_event). */
 int wbem_job_push_event(lua_State *L, wbem_event *ev);
 void wbem_open_job(lua_State *L);
+
+void wbem_open_offstack(lua_State *L);
 
 /* sink.c: pushes the handler and the arguments of ev; returns the argument count, or -1
 ** when nobody listens (sink closed or collected, no handler for that event). */

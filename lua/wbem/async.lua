@@ -159,6 +159,8 @@ end
 -- of every *Async call of the scripting API) on a sink of its own, and anchors the
 -- operation until OnCompleted; opts.timeout bounds the whole call. The named value sets
 -- it makes are released when the call returns or fails (the provider keeps what it needs).
+-- It runs off the caller's stack (core.offstack): a task that then waits keeps only the
+-- stack of its own frames, not the depth of the COM call.
 local function begin(obj, fname, what, opts, method, ...)
   local s = provider.of(obj)
   local call = obj[method]
@@ -180,6 +182,7 @@ local function begin(obj, fname, what, opts, method, ...)
   loop.deadline(op, opts.timeout, expire)
   return op
 end
+begin = core.offstack(begin)
 M.begin = begin
 
 --------------------------------------------------------------------------------------
@@ -216,7 +219,7 @@ M.transport = transport
 -- Starts obj[method](..., flags, context) on a worker: the synchronous (or, for a
 -- query, semisynchronous) call of the same arguments, options and results. kind: nil
 -- for a call, "query" to enumerate the set it returns, "events" to read the event
--- source it returns.
+-- source it returns. Off the caller's stack, as begin.
 local function on_worker(obj, what, opts, kind, method, ...)
   local args = pack(...)
   local ctx = opts.context
@@ -231,6 +234,7 @@ local function on_worker(obj, what, opts, kind, method, ...)
   return worker.start(what, opts.timeout, core.job_call, spec, obj, method,
                       unpack(args, 1, args.n))
 end
+on_worker = core.offstack(on_worker)
 M.on_worker = on_worker
 
 -- Raises unless obj is an open bridged object (o.put_async{} instead of o:put_async{}).
