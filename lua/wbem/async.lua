@@ -101,12 +101,22 @@ local handlers = {
   end,
 }
 
+-- The message of a timeout of ms: calls with the same timeout expire together, and
+-- formatting a number costs more than the rest of an expiry (the C runtime's locale).
+local last_ms, last_message
+local function timed_out(ms)
+  if ms ~= last_ms then
+    last_ms, last_message = ms, ("timed out after %g ms; cancelled"):format(ms)
+  end
+  return last_message
+end
+
 -- A deadline passed before the operation completed.
 local function expire(op)
   abandon(op, core.error{
     hresult = WBEM_E_CALL_CANCELLED,
     operation = op.what,
-    message = ("timed out after %g ms; cancelled"):format(op.deadline - op.started),
+    message = timed_out(op.deadline - op.started),
     timeout = true,
   })
 end
@@ -171,9 +181,12 @@ local function begin(obj, fname, what, opts, method, ...)
                        named_values(s, { LuaWbemOperation = serial }, fname) or nil
   local fl = opts.flags or 0
   if opts.on_progress then fl = fl | SEND_STATUS end
-  -- every field the operation will have, so that it is sized once
-  local op <close> = setmetatable({ what = what, sink = false, done = false, result = false,
-                                    co = false, err = false }, Op)
+  -- every field the operation will have, so that it is sized once (a deadline's too)
+  local op <close> = opts.timeout == nil and
+    setmetatable({ what = what, sink = false, done = false, result = false, co = false,
+                   err = false }, Op) or
+    setmetatable({ what = what, sink = false, done = false, result = false, co = false,
+                   err = false, started = false, deadline = false, expire = false }, Op)
   op.on_progress, op.async_context = opts.on_progress, opts.async_context
   op.sink = core.sink(handlers, s.sink, s, op)
   invoke(call, obj, op.sink, fl, own or opts.context, actx, select("#", ...), ...)
