@@ -110,7 +110,7 @@ local function pump0_timed(n)
       if not ok then failed = failed + 1 end
     end)
   end
-  wbem.pump(0)
+  print(("# pump0 %d: the process quiet after %.0f ms"):format(n, harness.settle()))
   local us = pump0_us()
   control.Hang = false
   control:Reset()        -- completes every hung call with WBEM_E_CALL_CANCELLED
