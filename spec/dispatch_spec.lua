@@ -334,6 +334,9 @@ Function Pair(ByRef a, n, ByRef b)
   a = "first" : b = Array(n, n * 2)
   Pair = "result"
 End Function
+Function Many(d, ByRef a)
+  a = "out " & d.Count : Many = d.Items()
+End Function
 Class Counter
   Public Count
   Private Sub Class_Initialize() : Count = 0 : End Sub
@@ -358,6 +361,35 @@ Function NewCounter() : Set NewCounter = New Counter : End Function
     assert.are.equal("result", r)
     assert.are.equal("first", a)
     assert.are.same({ 5, 10 }, b)
+  end)
+
+  it("keeps a call's out values when a finalizer makes a call while they are converted", function()
+    -- a collector step runs finalizers wherever the bridge allocates, here while the
+    -- result is converted and before the out values are: the finalizer's own call must
+    -- not take the interrupted call's buffer of VARIANTs
+    local inner, bad = 0, 0
+    local meta = { __gc = function()
+      inner = inner + 1
+      local r, a, b = vb:Pair(wbem.out, 7, wbem.out)
+      if r ~= "result" or a ~= "first" or b[2] ~= 14 then bad = bad + 1 end
+    end }
+    local items <close> = wbem.create("Scripting.Dictionary")
+    for i = 0, 100 do items:Add(i, "item number " .. i) end
+    collectgarbage("incremental", 10, 1000)
+    local ok, err = pcall(function()
+      for _ = 1, 300 do
+        for _ = 1, 20 do setmetatable({}, meta) end
+        -- 101 strings made while the result is converted, then the out value
+        local r, a = vb:Many(items, wbem.out)
+        assert(#r == 101 and r[101] == "item number 100" and a == "out 101",
+               "the interrupted call's values")
+      end
+    end)
+    collectgarbage("generational")
+    collectgarbage()
+    assert(ok, err)
+    assert.is_true(inner > 100, "finalizers that ran: " .. inner)
+    assert.are.equal(0, bad)
   end)
 
   it("refuses too many arguments to a script function before calling it", function()
@@ -457,6 +489,21 @@ Function Keep(o) : Keep = IsObject(o) : End Function
     collectgarbage()
     collectgarbage()
     assert.are.equal(0, alive())
+  end)
+
+  it("are given back at once when a call fails on a later argument, with no collection", function()
+    local p = vb:NewProbe()
+    local dict = wbem.create("Scripting.Dictionary")
+    collectgarbage("stop")
+    for _ = 1, 5 do
+      assert.is_false(pcall(dict.Add, dict, p, print))
+      assert.is_false(pcall(dict.Add, dict, { p, p }, print))
+    end
+    wbem.close(dict)
+    wbem.close(p)
+    local left = alive()
+    collectgarbage("restart")
+    assert.are.equal(0, left)
   end)
 
   it("inside arrays are given back", function()

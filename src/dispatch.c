@@ -42,8 +42,18 @@ typedef wbem_member member;
 
 typedef struct args {
   UINT n;                  /* VARIANTs in v */
+  int busy;                /* the state's shared buffer: a call is using it */
   VARIANT v[1];
 } args;
+
+/* The state's shared buffer: VARIANTs enough for a call of up to 7 arguments (each may
+** need a slot for an out value) and its result. A call takes it as a to-be-closed slot,
+** so that it is cleared when the call returns or raises, without a userdata per call
+** (and its finalizer: every property read and method call made one). A call made
+** while it is in use (from a finalizer that runs while a call converts its values)
+** gets a buffer of its own. */
+#define SHARED_VARIANTS 15
+static const char shared_args_key = 0;
 
 /* ---- userdata helpers ------------------------------------------------------ */
 
@@ -174,6 +184,42 @@ static int args_gc(lua_State *L) {
   return 0;
 }
 
+static int args_close(lua_State *L) {
+  args *a = (args *)luaL_checkudata(L, 1, WBEM_ARGS);
+  args_clear(a);
+  a->busy = 0;
+  return 0;
+}
+
+static args *new_args(lua_State *L, int n) {
+  args *a = (args *)lua_newuserdatauv(L, sizeof(args) + sizeof(VARIANT) * (size_t)(n - 1), 0);
+  a->n = 0;
+  a->busy = 0;
+  luaL_setmetatable(L, WBEM_ARGS);
+  return a;
+}
+
+/* Pushes a buffer of n VARIANTs, initialised: the shared one (to be closed) when free. */
+static args *take_args(lua_State *L, int n) {
+  args *a = NULL;
+  int i;
+  if (n <= SHARED_VARIANTS) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &shared_args_key);
+    a = (args *)lua_touserdata(L, -1);
+    if (a && !a->busy) {
+      a->busy = 1;
+      lua_toclose(L, -1);
+    } else {
+      lua_pop(L, 1);
+      a = NULL;
+    }
+  }
+  if (!a) a = new_args(L, n);
+  for (i = 0; i < n; i++) VariantInit(&a->v[i]);
+  a->n = (UINT)n;
+  return a;
+}
+
 static int is_out(lua_State *L, int idx) {
   int r;
   lua_getfield(L, LUA_REGISTRYINDEX, OUT_KEY);
@@ -253,13 +299,9 @@ static int invoke(lua_State *L, int obj, const member *m, WORD flags, int first,
   UINT argerr = (UINT)-1;
   HRESULT hr;
   int i, top, given = nargs;
-  /* argv[nargs], slots[nargs] for out values, result: in a userdata whose __gc clears
-  ** them, so that a Lua error while converting cannot leak them */
-  a = (args *)lua_newuserdatauv(L, sizeof(args) + sizeof(VARIANT) * (size_t)(2 * nargs), 0);
-  a->n = 0;
-  luaL_setmetatable(L, WBEM_ARGS);
-  for (i = 0; i < 2 * nargs + 1; i++) VariantInit(&a->v[i]);
-  a->n = (UINT)(2 * nargs + 1);
+  /* argv[nargs], slots[nargs] for out values, result: in a buffer that is cleared
+  ** whatever raises (take_args), so that a Lua error while converting cannot leak them */
+  a = take_args(L, 2 * nargs + 1);
   result = a->v + 2 * nargs;
   nargs = wbem_build_args(L, a->v, m, first, nargs);
   dp.rgvarg = nargs ? a->v : NULL;
@@ -536,6 +578,7 @@ static const luaL_Reg funcs[] = {
 
 static const luaL_Reg args_meta[] = {
   {"__gc", args_gc},
+  {"__close", args_close},
   {NULL, NULL}
 };
 
@@ -551,6 +594,11 @@ void wbem_open_dispatch(lua_State *L) {
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
   wbem_newmeta(L, WBEM_ARGS, args_meta, NULL);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &shared_args_key) == LUA_TNIL) {
+    new_args(L, SHARED_VARIANTS);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &shared_args_key);
+  }
+  lua_pop(L, 1);
   if (lua_getfield(L, LUA_REGISTRYINDEX, EXT_KEY) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
