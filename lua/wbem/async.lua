@@ -181,10 +181,11 @@ local function begin(obj, fname, what, opts, method, ...)
                        named_values(s, { LuaWbemOperation = serial }, fname) or nil
   local fl = opts.flags or 0
   if opts.on_progress then fl = fl | SEND_STATUS end
-  -- every field the operation will have, so that it is sized once (a deadline's too)
+  -- the fields a pending operation has (a deadline's too), so that it is sized once while
+  -- it waits: four slots, not eight; its result and failure come with its completion,
+  -- when a resize costs the one operation that ends rather than every one that waits
   local op <close> = opts.timeout == nil and
-    setmetatable({ what = what, sink = false, done = false, result = false, co = false,
-                   err = false }, Op) or
+    setmetatable({ what = what, sink = false, done = false, co = false }, Op) or
     setmetatable({ what = what, sink = false, done = false, result = false, co = false,
                    err = false, started = false, deadline = false, expire = false }, Op)
   op.on_progress, op.async_context = opts.on_progress, opts.async_context
