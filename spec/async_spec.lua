@@ -302,6 +302,32 @@ describe("a sink with Lua handlers, through the raw PutAsync_", function()
     assert.same({ WBEM_E_CALL_CANCELLED, WBEM_E_CALL_CANCELLED }, completed)
   end)
 
+  it("cancel(true) releases what still comes itself, and the handlers get nil for it #sim", function()
+    control.Delivery = "direct"     -- events queue from the simulator's thread, unpumped
+    local item <close> = simfix.item(svc, "discarded")
+    for _, discard in ipairs{ false, true } do
+      local got, completed
+      local before, after = simfix.released(control, function()
+        local sink <close> = svc:sink{
+          on_object_put = function(path)
+            got = path
+            if path then path:close() end
+          end,
+          on_completed = function(hresult) completed = hresult end,
+        }
+        item:PutAsync_(sink)
+        -- the call completes on the simulator's worker, its events wait in the queue
+        local t = wbem.clock() + 100
+        while wbem.clock() < t do end
+        sink:cancel(discard)
+        pump_until(function() return completed ~= nil end)
+      end)
+      assert.equal(0, completed)                    -- it had completed before the cancel
+      if discard then assert.is_nil(got) else assert.is_true(core.is_object(got)) end
+      assert.equal(before, after)                   -- released without a collection
+    end
+  end)
+
   it("close() with calls pending cancels them and hears nothing more #sim", function()
     local baseline = simfix.live(control)     -- the connection
     control.Hang = true

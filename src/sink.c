@@ -145,6 +145,7 @@ typedef struct wbem_sink {
   event_sink *events;
   int id;
   DISPID cancel;                /* of Cancel, known from the class (factory_cache), or DISPID_UNKNOWN */
+  int discard;                  /* cancel(true): objects that still come are released, not pushed */
 } wbem_sink;
 
 static wbem_sink *check_sink(lua_State *L, int idx) {
@@ -210,11 +211,16 @@ static int sink_gc(lua_State *L) {
   return sink_close(L);
 }
 
-/* cancel(): every call pending on this sink completes with WBEM_E_CALL_CANCELLED;
-** the OnCompleted events still arrive through the pump. */
+/* cancel([discard]): every call pending on this sink completes with
+** WBEM_E_CALL_CANCELLED; the OnCompleted events still arrive through the pump. With
+** discard, the objects those events bring are released as they are taken off the queue
+** and the handlers get nil for them: a caller that has given up on the call makes no
+** Lua object only to close it. */
 static int sink_cancel(lua_State *L) {
   wbem_sink *s = check_open_sink(L, 1);
-  HRESULT hr = sink_cancel_all(s);
+  HRESULT hr;
+  if (lua_toboolean(L, 2)) s->discard = 1;
+  hr = sink_cancel_all(s);
   if (FAILED(hr)) return wbem_raise(L, hr, "cancel the sink", NULL);
   return 0;
 }
@@ -385,8 +391,10 @@ int wbem_sink_push_event(lua_State *L, wbem_event *ev) {
   if (lua_getiuservalue(L, top + 2, 3) == LUA_TNIL) lua_pop(L, 1); else nargs++;
   for (i = 0; i < ev->argc; i++, nargs++) {
     const VARIANT *v = &ev->argv[i];
-    if (V_VT(v) == VT_DISPATCH && V_DISPATCH(v))
-      wbem_push_object(L, V_DISPATCH(v), lua_istable(L, settings) ? settings : 0);
+    if (V_VT(v) == VT_DISPATCH && V_DISPATCH(v)) {
+      if (s->discard) lua_pushnil(L);      /* the event's release lets it go */
+      else wbem_push_object(L, V_DISPATCH(v), lua_istable(L, settings) ? settings : 0);
+    }
     else if (i == 0 && ev->member == WBEMS_DISPID_COMPLETED && V_VT(v) == VT_I4)
       /* OnCompleted's iHResult: unsigned, as in error objects (0x80041032, not negative) */
       lua_pushinteger(L, (lua_Integer)(ULONG)V_I4(v));

@@ -42,11 +42,12 @@ local function retire(op)
 end
 
 -- Stops waiting for op: cancels the call through its sink; the sink stays anchored
--- until its OnCompleted (WBEM_E_CALL_CANCELLED) arrives, so nothing leaks.
+-- until its OnCompleted (WBEM_E_CALL_CANCELLED) arrives, so nothing leaks. What still
+-- comes is nobody's: the sink releases its objects itself (cancel's discard).
 local function abandon(op, err)
   if op.done then return end
   op.abandoned = true
-  if op.sink:is_open() then pcall(op.sink.cancel, op.sink) end
+  if op.sink:is_open() then pcall(op.sink.cancel, op.sink, true) end
   loop.settle(op, err)
 end
 
@@ -68,12 +69,16 @@ local handlers = {
   end,
   on_object_put = function(op, path, actx)
     if actx then close(actx) end
-    if op.abandoned then close(path) else op.result = path end
+    if op.abandoned then
+      if path then close(path) end
+    else
+      op.result = path
+    end
   end,
   on_object_ready = function(op, obj, actx)
     if actx then close(actx) end
     if op.abandoned then
-      close(obj)
+      if obj then close(obj) end
     elseif op.on_item then
       op.on_item(op, obj)
     elseif op.items ~= nil then
