@@ -18,6 +18,7 @@
 #include <string.h>
 
 #define SINKS_KEY "wbem.sinks"    /* registry: id -> sink userdata, weak values */
+#define KEPT_KEY  "wbem.sinks.kept"  /* registry: id -> sink userdata kept until closed */
 #define FACTORY_KEY "wbem.sink.factory"       /* registry: the cache of this state */
 #define FACTORY_META "wbem.sink.factory.meta"
 
@@ -146,6 +147,7 @@ typedef struct wbem_sink {
   int id;
   DISPID cancel;                /* of Cancel, known from the class (factory_cache), or DISPID_UNKNOWN */
   int discard;                  /* cancel(true): objects that still come are released, not pushed */
+  int kept;                     /* in KEPT_KEY's table (sink(..., keep)), not in SINKS_KEY's */
 } wbem_sink;
 
 static wbem_sink *check_sink(lua_State *L, int idx) {
@@ -185,7 +187,7 @@ static void sink_release(lua_State *L, wbem_sink *s) {
     s->disp = NULL;
   }
   if (s->id) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY) == LUA_TTABLE) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, s->kept ? KEPT_KEY : SINKS_KEY) == LUA_TTABLE) {
       lua_pushnil(L);
       lua_rawseti(L, -2, s->id);
     }
@@ -309,7 +311,10 @@ static int next_sink_id(lua_State *L) {
   return (int)id;
 }
 
-/* sink(handlers, progid [, settings [, self]]) -> sink */
+/* sink(handlers, progid [, settings [, self [, keep]]]) -> sink: with keep, the sink
+** (and what its user values hold: the self argument) is kept alive until it is closed,
+** as an operation's must be until its OnCompleted; without, it is collected (and
+** closed) once nobody refers to it. */
 static int l_sink(lua_State *L) {
   const char *progid = luaL_checkstring(L, 2);
   wbem_queue *q;
@@ -321,7 +326,7 @@ static int l_sink(lua_State *L) {
   HRESULT hr;
   luaL_checktype(L, 1, LUA_TTABLE);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 4);
+  lua_settop(L, 5);
   if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, progid, -1, wprogid, 256))
     return luaL_argerror(L, 2, "not a valid progid");
   wbem_com_ensure(L);
@@ -354,7 +359,8 @@ static int l_sink(lua_State *L) {
   s->id = next_sink_id(L);
   s->events = events_create(q, s->id);
   if (!s->events) return luaL_error(L, "wbem: out of memory");
-  lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY);
+  s->kept = lua_toboolean(L, 5);
+  lua_getfield(L, LUA_REGISTRYINDEX, s->kept ? KEPT_KEY : SINKS_KEY);
   lua_pushvalue(L, -2);
   lua_rawseti(L, -2, s->id);
   lua_pop(L, 1);
@@ -380,8 +386,12 @@ int wbem_sink_push_event(lua_State *L, wbem_event *ev) {
   wbem_sink *s;
   UINT i;
   if (ev->member < 1 || ev->member >= EVENT_COUNT) return -1;
-  lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY);                  /* top+1 */
-  if (lua_rawgeti(L, top + 1, ev->sink) != LUA_TUSERDATA) goto nobody;  /* top+2 */
+  lua_getfield(L, LUA_REGISTRYINDEX, KEPT_KEY);                   /* top+1 */
+  if (lua_rawgeti(L, top + 1, ev->sink) != LUA_TUSERDATA) {           /* top+2 */
+    lua_settop(L, top);
+    lua_getfield(L, LUA_REGISTRYINDEX, SINKS_KEY);
+    if (lua_rawgeti(L, top + 1, ev->sink) != LUA_TUSERDATA) goto nobody;
+  }
   s = lua_touserdata(L, top + 2);
   if (!s->disp) goto nobody;
   lua_getiuservalue(L, top + 2, 2);                               /* top+3 settings */
@@ -437,13 +447,16 @@ static const luaL_Reg funcs[] = {
 void wbem_open_sink(lua_State *L) {
   wbem_newmeta(L, WBEM_SINK, sink_meta, sink_methods);
   wbem_newmeta(L, FACTORY_META, factory_meta, NULL);
-  /* id -> sink, weak: an unreferenced sink is collected (and closed by __gc); what the
-  ** async layer must keep alive it anchors itself. */
+  /* id -> sink, weak: an unreferenced sink is collected (and closed by __gc); a sink
+  ** made with keep (an operation's, anchored until its OnCompleted) is in a table of
+  ** its own instead, strong, until it is closed. */
   lua_newtable(L);
   lua_newtable(L);
   lua_pushliteral(L, "v");
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, SINKS_KEY);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, KEPT_KEY);
   luaL_setfuncs(L, funcs, 0);
 }

@@ -31,13 +31,13 @@ local M = {}
 -- Operations on sinks
 --------------------------------------------------------------------------------------
 
-local live = {}          -- op -> true: anchors an operation (and its coroutine) until
-                         -- its sink has heard OnCompleted, whoever still refers to it
+-- An operation is anchored by its sink until OnCompleted, whoever still refers to it:
+-- the sink is made kept (core.sink's keep) and holds the operation as its handlers'
+-- first argument, the operation holds its coroutine.
 local serial = 0
 
 -- The sink heard OnCompleted: nothing more will come, release everything.
 local function retire(op)
-  live[op] = nil
   op.sink:close(false)
 end
 
@@ -194,9 +194,8 @@ local function begin(obj, fname, what, opts, method, ...)
     setmetatable({ what = what, sink = false, done = false, result = false, co = false,
                    err = false, started = false, deadline = false, expire = false }, Op)
   op.on_progress, op.async_context = opts.on_progress, opts.async_context
-  op.sink = core.sink(handlers, s.sink, s, op)
+  op.sink = core.sink(handlers, s.sink, s, op, true)
   invoke(call, obj, op.sink, fl, own or opts.context, actx, select("#", ...), ...)
-  live[op] = true
   loop.begin(op)
   loop.deadline(op, opts.timeout, expire)
   return op
