@@ -214,9 +214,13 @@ local call_options = {
 M.call_options = call_options
 
 -- The transport of a call: its own async option, else its connection's, else "sink".
--- What only a sink can serve is refused on a worker, never ignored.
+-- What only a sink can serve is refused on a worker, never ignored. (The settings are
+-- read with core.settings, not provider.of: this runs in the task, and a call level more
+-- is a CallInfo more that every waiting task may keep; the default settings name no
+-- transport anyway.)
 local function transport(obj, opts, fname)
-  local mode = opts.async or provider.of(obj).async or "sink"
+  local s = core.settings(obj)
+  local mode = opts.async or s and s.async or "sink"
   if mode == "worker" then
     for _, k in ipairs{ "on_progress", "async_context" } do
       if opts[k] ~= nil then
