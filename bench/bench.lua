@@ -56,7 +56,8 @@ harness.percentiles("latency", harness.round_trips(obj, LAT_OPS))
 -- N put_async in flight: every task started (its sink created, its call made) before the
 -- first pump, then pumped to completion. Memory per pending operation: process private
 -- bytes, and the Lua heap, once all are pending.
-local function inflight(n, latency)
+-- One round: its wall (ms), and (printed) what it took meanwhile.
+local function inflight_round(n, latency)
   control.LatencyMs = latency
   collectgarbage(); collectgarbage()
   local pu0, vq0 = util.private_bytes()
@@ -82,12 +83,36 @@ local function inflight(n, latency)
     n, latency, t_issued - t0, t1 - t_issued))
   print(("# inflight %d: PrivateUsage %+d bytes, committed private pages (VirtualQuery) %+d bytes")
         :format(n, pu1 - pu0, vq1 - vq0))
-  out(("inflight_%d_wall_ms"):format(n), t1 - t0)
-  out(("inflight_%d_bytes_per_op"):format(n), math.max(pu1 - pu0, vq1 - vq0) / n)
-  out(("inflight_%d_lua_bytes_per_op"):format(n), (lua1 - lua0) * 1024 / n)
+  return t1 - t0, math.max(pu1 - pu0, vq1 - vq0) / n, (lua1 - lua0) * 1024 / n
+end
+
+local function inflight(n, latency)
+  local wall, bytes, lua_bytes = inflight_round(n, latency)
+  out(("inflight_%d_wall_ms"):format(n), wall)
+  out(("inflight_%d_bytes_per_op"):format(n), bytes)
+  out(("inflight_%d_lua_bytes_per_op"):format(n), lua_bytes)
 end
 inflight(INFLIGHT, 0)
 if os.getenv("BENCH_BIG") ~= "0" then inflight(100000, 2000) end
+
+-- The same 10,000 in flight, the raw C client's rounds (bench/simbench.c: its own
+-- connection and object, bench.c's code) and the bridge's alternating in this process,
+-- five of each: both meet the same process and the same speed of the machine, which
+-- drifts between processes by as much as the figures differ.
+do
+  local simbench = require "simbench"
+  local c <close> = simbench.inflight()
+  local cs, ratios = {}, {}
+  for r = 1, 5 do
+    collectgarbage(); collectgarbage()
+    cs[r] = c:round(INFLIGHT, 0)
+    ratios[r] = inflight_round(INFLIGHT, 0) / cs[r]
+  end
+  print(("# inflight in one process: the raw C client's rounds %s ms, Lua/C %s"):format(
+    harness.list(cs), harness.list(ratios, "%.2f")))
+  out("inflight_inproc_c_wall_ms", harness.median(cs))
+  out("inflight_inproc_lua_vs_c_pct", 100 * harness.median(ratios))
+end
 
 -- The cost of one pump(0) (a host's frame with nothing ready), in microseconds.
 local function pump0_us()
@@ -194,11 +219,7 @@ do
   end
   local ev <close> = cls:SpawnInstance_()
   ev.Seq = 1
-  local function median(t)
-    local s = table.move(t, 1, #t, 1, {})
-    table.sort(s)
-    return s[#s // 2 + 1]
-  end
+  local median = harness.median
   local function show(t) return (table.concat(t, ", "):gsub("(%d+)%.%d*", "%1")) end
   -- NOTIFY_ROUNDS fires into the one subscription; the median round is the figure (one
   -- round takes some 30 ms, a few wake-ups of Wine's either way), as the C client takes it

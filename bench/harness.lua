@@ -40,6 +40,20 @@ function M.settle()
   return clock() - t0
 end
 
+--- The median of the numbers in t (the upper one of an even count).
+function M.median(t)
+  local s = table.move(t, 1, #t, 1, {})
+  table.sort(s)
+  return s[#s // 2 + 1]
+end
+
+--- The numbers in t, formatted with fmt (default "%.1f") and joined by ", ".
+function M.list(t, fmt)
+  local s = {}
+  for i, v in ipairs(t) do s[i] = (fmt or "%.1f"):format(v) end
+  return table.concat(s, ", ")
+end
+
 --- The round trips of n obj:put_async{} made one at a time, in microseconds, sorted.
 function M.round_trips(obj, n)
   local clock = require("wbem.core").clock

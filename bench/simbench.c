@@ -1,8 +1,10 @@
 /*
-** simbench.c: the raw C client's notify figure (spec/sim/client/bench.c) as a Lua module,
-** so that bench.lua runs it in its own process, round by round beside the bridge's: both
-** sides then meet the same state of the process (Wine's wake-ups are bimodal, and a
-** process stays in one mode for its run). Bench support, not part of wbem.
+** simbench.c: the raw C client's notify and in-flight figures (spec/sim/client/bench.c)
+** as a Lua module, so that bench.lua runs them in its own process, round by round beside
+** the bridge's: both sides then meet the same state of the process and of the machine
+** (whose speed drifts from one process to the next by as much as the figures differ: a
+** plain Lua loop takes from 275 to 433 ms in six runs of one minute). Bench support, not
+** part of wbem.
 */
 #include "../spec/sim/client/client.h"
 
@@ -50,6 +52,58 @@ static int notify_new(lua_State *L) {
   return 1;
 }
 
+/* ---- in flight ---------------------------------------------------------------------- */
+
+#define INFLIGHT_META "simbench.inflight"
+
+typedef struct inflight { IDispatch *svc, *obj; } inflight;
+
+/* The connection and the object are in the client's pool (sim_connect and spawn keep
+** what they make), released together. */
+static int inflight_gc(lua_State *L) {
+  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  if (h->svc) pool_release_all();
+  h->svc = h->obj = NULL;
+  return 0;
+}
+
+/* inflight:round(n, latency_ms) -> wall ms of n puts in flight (raises if one failed) */
+static int inflight_round_l(lua_State *L) {
+  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  int n = (int)luaL_checkinteger(L, 2);
+  LONG latency = (LONG)luaL_optinteger(L, 3, 0);
+  inflight_figures f;
+  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
+  if (inflight_round(h->obj, n, latency, &f)) return luaL_error(L, "simbench: an in-flight round failed");
+  lua_pushnumber(L, f.wall_ms);
+  return 1;
+}
+
+/* inflight() -> the raw C client's object to put, of a class of its own (SimB_Item), on
+** a connection of its own */
+static int inflight_new(lua_State *L) {
+  HRESULT hr;
+  inflight *h = lua_newuserdatauv(L, sizeof *h, 0);
+  h->svc = h->obj = NULL;
+  luaL_setmetatable(L, INFLIGHT_META);
+  if (!g_ctl && !(g_ctl = sim_create(L"WbemSim.Control", &hr)))
+    return luaL_error(L, "simbench: no WbemSim.Control: %s", hr_name(hr));
+  if (!(h->svc = sim_connect(L"root\\default", &hr)))
+    return luaL_error(L, "simbench: connect: %s", hr_name(hr));
+  if (FAILED(hr = make_class(h->svc, L"SimB_Item", NULL, "Name:string:key,Size:uint32")))
+    return luaL_error(L, "simbench: class: %s %s", hr_name(hr), disp_last_error());
+  if (!(h->obj = spawn(h->svc, L"SimB_Item", &hr)))
+    return luaL_error(L, "simbench: spawn: %s", hr_name(hr));
+  disp_put(h->obj, L"Name", v_str(L"bench"));
+  return 1;
+}
+
+static const luaL_Reg inflight_methods[] = {
+  {"round", inflight_round_l},
+  {"close", inflight_gc},
+  {NULL, NULL}
+};
+
 static const luaL_Reg notify_methods[] = {
   {"round", notify_round_l},
   {"close", notify_gc},
@@ -66,8 +120,19 @@ __declspec(dllexport) int luaopen_simbench(lua_State *L) {
     lua_setfield(L, -2, "__index");
   }
   lua_pop(L, 1);
+  if (luaL_newmetatable(L, INFLIGHT_META)) {
+    lua_pushcfunction(L, inflight_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, inflight_gc);
+    lua_setfield(L, -2, "__close");
+    luaL_newlib(L, inflight_methods);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
   lua_newtable(L);
   lua_pushcfunction(L, notify_new);
   lua_setfield(L, -2, "notify");
+  lua_pushcfunction(L, inflight_new);
+  lua_setfield(L, -2, "inflight");
   return 1;
 }

@@ -124,12 +124,14 @@ static int bench_latency(IDispatch *obj)
 
 /* n operations in flight: every sink created and every call made before the thread
  * pumps once (so all are pending, or completed and queued for this apartment), then
- * pumped to completion; Control.LatencyMs is latency_ms meanwhile */
-static int bench_inflight(IDispatch *obj, int n, LONG latency_ms)
+ * pumped to completion; Control.LatencyMs is latency_ms meanwhile. Also run in the Lua
+ * bridge's process, round by round beside the bridge's (bench/simbench.c). */
+int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
 {
     simsink *s = calloc(n, sizeof *s);
     ev_group g;
     int failed = !s, opened = 0;
+    if (!put_async_id && FAILED(disp_id(obj, L"PutAsync_", &put_async_id))) { free(s); return 1; }
     ev_group_init(&g);
     ctl_set_long(g_ctl, L"LatencyMs", latency_ms);
     SIZE_T pu0 = private_usage(), vq0 = committed_private();
@@ -149,21 +151,32 @@ static int bench_inflight(IDispatch *obj, int n, LONG latency_ms)
     /* a minute more than the latency and a millisecond per operation */
     if (!failed && !wait_group_completed(&g, n, 60000 + (DWORD)latency_ms + (DWORD)n)) failed = 1;
     double t1 = now_ms();
-    LONG completed = g.completed;
+    f->completed = g.completed;
     for (int i = 0; i < opened; i++) simsink_close(&s[i]);
     free(s);
     ev_group_free(&g);
     ctl_set_long(g_ctl, L"LatencyMs", 0);
-    double d_pu = (double)pu1 - (double)pu0, d_vq = (double)vq1 - (double)vq0;
+    f->d_pu = (double)pu1 - (double)pu0;
+    f->d_vq = (double)vq1 - (double)vq0;
+    f->issued_ms = t_issued - t0;
+    f->wall_ms = t1 - t0;
+    f->open_ms = qpc_ms(in_open);
+    f->call_ms = qpc_ms(in_call);
+    return failed;
+}
+
+static int bench_inflight(IDispatch *obj, int n, LONG latency_ms)
+{
+    inflight_figures f;
+    int failed = inflight_round(obj, n, latency_ms, &f);
     printf("# inflight %d: LatencyMs %ld, sinks opened and calls made in %.1f ms, all completed %.1f ms later (%ld)\n",
-           n, (long)latency_ms, t_issued - t0, t1 - t_issued, (long)completed);
-    printf("# inflight %d: %.1f ms creating and advising sinks, %.1f ms in PutAsync_\n", n, qpc_ms(in_open),
-           qpc_ms(in_call));
-    printf("# inflight %d: PrivateUsage %+.0f bytes, committed private pages (VirtualQuery) %+.0f bytes\n", n, d_pu,
-           d_vq);
+           n, (long)latency_ms, f.issued_ms, f.wall_ms - f.issued_ms, (long)f.completed);
+    printf("# inflight %d: %.1f ms creating and advising sinks, %.1f ms in PutAsync_\n", n, f.open_ms, f.call_ms);
+    printf("# inflight %d: PrivateUsage %+.0f bytes, committed private pages (VirtualQuery) %+.0f bytes\n", n,
+           f.d_pu, f.d_vq);
     if (failed) { printf("# inflight %d: FAILED\n", n); return 1; }
-    printf("inflight_%d_wall_ms %.1f\n", n, t1 - t0);
-    printf("inflight_%d_bytes_per_op %.1f\n", n, (d_pu > d_vq ? d_pu : d_vq) / n);
+    printf("inflight_%d_wall_ms %.1f\n", n, f.wall_ms);
+    printf("inflight_%d_bytes_per_op %.1f\n", n, (f.d_pu > f.d_vq ? f.d_pu : f.d_vq) / n);
     return 0;
 }
 

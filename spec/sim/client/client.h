@@ -284,5 +284,12 @@ typedef struct notify_bench notify_bench;
 notify_bench *notify_open(IDispatch *svc, HRESULT *hr);
 double notify_round(notify_bench *nb);
 void notify_close(notify_bench *nb);
+/* The in-flight figure (bench.c), also run in the Lua bridge's process: nonzero if a
+** call failed or they did not all complete. */
+typedef struct inflight_figures {
+    double wall_ms, issued_ms, open_ms, call_ms, d_pu, d_vq;
+    LONG completed;
+} inflight_figures;
+int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f);
 
 #endif
