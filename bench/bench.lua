@@ -56,7 +56,8 @@ harness.percentiles("latency", harness.round_trips(obj, LAT_OPS))
 -- N put_async in flight: every task started (its sink created, its call made) before the
 -- first pump, then pumped to completion. Memory per pending operation: process private
 -- bytes, and the Lua heap, once all are pending.
--- One round: its wall (ms), and (printed) what it took meanwhile.
+-- One round: its wall (ms), the process's bytes and the Lua heap's bytes per operation
+-- once all are pending; it prints how long the issuing and the completions took.
 local function inflight_round(n, latency)
   control.LatencyMs = latency
   collectgarbage(); collectgarbage()

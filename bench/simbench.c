@@ -110,25 +110,23 @@ static const luaL_Reg notify_methods[] = {
   {NULL, NULL}
 };
 
+/* The metatable of a handle: gc as __gc and __close, methods as __index. */
+static void new_meta(lua_State *L, const char *name, lua_CFunction gc, const luaL_Reg *methods) {
+  if (luaL_newmetatable(L, name)) {
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__close");
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+}
+
 __declspec(dllexport) int luaopen_simbench(lua_State *L) {
-  if (luaL_newmetatable(L, NOTIFY_META)) {
-    lua_pushcfunction(L, notify_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, notify_gc);
-    lua_setfield(L, -2, "__close");
-    luaL_newlib(L, notify_methods);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, INFLIGHT_META)) {
-    lua_pushcfunction(L, inflight_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, inflight_gc);
-    lua_setfield(L, -2, "__close");
-    luaL_newlib(L, inflight_methods);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
+  new_meta(L, NOTIFY_META, notify_gc, notify_methods);
+  new_meta(L, INFLIGHT_META, inflight_gc, inflight_methods);
   lua_newtable(L);
   lua_pushcfunction(L, notify_new);
   lua_setfield(L, -2, "notify");

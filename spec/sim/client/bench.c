@@ -9,6 +9,7 @@
 #include <psapi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define EVENT_OPS 2000
 #define EVENT_BATCH 100
@@ -131,6 +132,7 @@ int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
     simsink *s = calloc(n, sizeof *s);
     ev_group g;
     int failed = !s, opened = 0;
+    memset(f, 0, sizeof *f);
     if (!put_async_id && FAILED(disp_id(obj, L"PutAsync_", &put_async_id))) { free(s); return 1; }
     ev_group_init(&g);
     ctl_set_long(g_ctl, L"LatencyMs", latency_ms);
