@@ -318,7 +318,7 @@ int wbem_job_push_event(lua_State *L, wbem_event *ev) {
   }
   if (ev->member == WBEM_JOB_ITEM) {
     lua_pushliteral(L, "item");
-    wbem_push_variant_from(L, &ev->argv[0], settings);
+    wbem_take_variant(L, &ev->argv[0], settings);
     return 3;
   }
   /* the end: the job is no longer anchored, whatever converting its results raises */
@@ -330,7 +330,7 @@ int wbem_job_push_event(lua_State *L, wbem_event *ev) {
     nargs++;
   } else if (ev->argc > 0) {
     lua_pushnil(L);
-    for (i = 1; i < ev->argc; i++) wbem_push_variant_from(L, &ev->argv[i], settings);
+    for (i = 1; i < ev->argc; i++) wbem_take_variant(L, &ev->argv[i], settings);
     nargs += (int)ev->argc;
   }
   wbem_job_release(b->job);   /* the event holds the job until it is freed */

@@ -400,16 +400,14 @@ int wbem_sink_push_event(lua_State *L, wbem_event *ev) {
     goto nobody;
   if (lua_getiuservalue(L, top + 2, 3) == LUA_TNIL) lua_pop(L, 1); else nargs++;
   for (i = 0; i < ev->argc; i++, nargs++) {
-    const VARIANT *v = &ev->argv[i];
-    if (V_VT(v) == VT_DISPATCH && V_DISPATCH(v)) {
-      if (s->discard) lua_pushnil(L);      /* the event's release lets it go */
-      else wbem_push_object(L, V_DISPATCH(v), lua_istable(L, settings) ? settings : 0);
-    }
+    VARIANT *v = &ev->argv[i];
+    if (V_VT(v) == VT_DISPATCH && V_DISPATCH(v) && s->discard)
+      lua_pushnil(L);                      /* the event's release lets it go */
     else if (i == 0 && ev->member == WBEMS_DISPID_COMPLETED && V_VT(v) == VT_I4)
       /* OnCompleted's iHResult: unsigned, as in error objects (0x80041032, not negative) */
       lua_pushinteger(L, (lua_Integer)(ULONG)V_I4(v));
     else
-      wbem_push_variant(L, v);
+      wbem_take_variant(L, v, lua_istable(L, settings) ? settings : 0);
   }
   lua_rotate(L, top + 1, -4);       /* the four lookup values to the top, and away */
   lua_pop(L, 4);

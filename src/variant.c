@@ -336,6 +336,18 @@ void wbem_push_variant_from(lua_State *L, const VARIANT *v, int parent) {
   push_variant(L, v, parent, 0);
 }
 
+/* An event's argument: an object's reference moves from v to the pushed object (v is
+** left empty) instead of an AddRef now and v's Release when the event is freed. Under
+** Wine each is a call into an object a burst of events has long left cold. */
+void wbem_take_variant(lua_State *L, VARIANT *v, int parent) {
+  if (V_VT(v) == VT_DISPATCH && V_DISPATCH(v) != NULL) {
+    IDispatch **slot = wbem_new_object(L, parent);   /* the holder first: it may raise */
+    *slot = V_DISPATCH(v);
+    V_VT(v) = VT_EMPTY;
+  } else
+    wbem_push_variant_from(L, v, parent);
+}
+
 void wbem_push_variant(lua_State *L, const VARIANT *v) {
   push_variant(L, v, 0, 0);
 }

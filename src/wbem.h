@@ -84,6 +84,8 @@ void wbem_push_error_ex(lua_State *L, HRESULT hr, const char *operation, const E
 void wbem_push_variant(lua_State *L, const VARIANT *v);            /* pushes one Lua value */
 void wbem_push_variant_from(lua_State *L, const VARIANT *v, int parent); /* objects in it inherit the settings
                                                                            of parent (as wbem_push_object) */
+void wbem_take_variant(lua_State *L, VARIANT *v, int parent);    /* as _from; an object's reference moves
+                                                                      out of v (an event's argument) */
 void wbem_check_variant(lua_State *L, int idx, VARIANT *out);      /* raises on bad input; caller VariantClear()s */
 BSTR wbem_check_bstr(lua_State *L, int idx);                       /* UTF-8 string -> BSTR; raises */
 void wbem_push_bstr(lua_State *L, const OLECHAR *s, UINT len);     /* UTF-16 -> UTF-8 string */
