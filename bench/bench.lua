@@ -210,16 +210,7 @@ end
 do
   local NOTIFY, NOTIFY_ROUNDS = 10000, 5
   local simbench = require "simbench"
-  local base <close> = svc:Get("__ExtrinsicEvent")
-  local cls <close> = base:SpawnDerivedClass_()
-  do
-    local path <close> = cls.Path_
-    path.Class = "Sim_LuaBenchEvent"
-    local seq <close> = cls.Properties_:Add("Seq", 19)
-    local put <close> = cls:Put_()
-  end
-  local ev <close> = cls:SpawnInstance_()
-  ev.Seq = 1
+  local ev <close> = harness.extrinsic_event(svc, "Sim_LuaBenchEvent")
   local median = harness.median
   local function show(t) return (table.concat(t, ", "):gsub("(%d+)%.%d*", "%1")) end
   -- NOTIFY_ROUNDS fires into the one subscription; the median round is the figure (one

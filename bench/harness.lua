@@ -25,6 +25,22 @@ function M.simulator()
   return control, svc, simfix.item(svc, "bench")
 end
 
+--- An instance (Seq = 1) of a new event class named name, derived from __ExtrinsicEvent
+-- with a uint32 Seq, for Control:FireEvent; a to-be-closed value.
+function M.extrinsic_event(svc, name)
+  local base <close> = svc:Get("__ExtrinsicEvent")
+  local cls <close> = base:SpawnDerivedClass_()
+  do
+    local path <close> = cls.Path_
+    path.Class = name
+    local seq <close> = cls.Properties_:Add("Seq", 19)
+    local put <close> = cls:Put_()
+  end
+  local ev = cls:SpawnInstance_()
+  ev.Seq = 1
+  return ev
+end
+
 --- Pumps until the process is quiet (a 50 ms pump that used under 5 ms of its CPU), at
 -- most 5 s; returns the ms waited. The simulator's threads go on taking calls after the
 -- bridge made them, and on the one CPU a run is pinned to, their work would be timed as

@@ -24,15 +24,17 @@ static int notify_gc(lua_State *L) {
   return 0;
 }
 
-/* notify:round() -> events per second of one round (raises if they did not all come) */
+/* notify:round() -> events per second of one round, and the ms its FireEvent took
+** (raises if they did not all come) */
 static int notify_round_l(lua_State *L) {
   handle *h = luaL_checkudata(L, 1, NOTIFY_META);
-  double rate;
+  double rate, fire_ms;
   if (!h->nb) return luaL_error(L, "simbench: the notify bench is closed");
-  rate = notify_round(h->nb);
+  rate = notify_round(h->nb, &fire_ms);
   if (rate < 0) return luaL_error(L, "simbench: a notify round failed");
   lua_pushnumber(L, rate);
-  return 1;
+  lua_pushnumber(L, fire_ms);
+  return 2;
 }
 
 /* notify() -> the raw C client's subscription, on a connection of its own (the Lua thread

@@ -282,7 +282,7 @@ int bench_main(void);
 /* The notify figure (bench.c), also run in the Lua bridge's process (bench/simbench.c). */
 typedef struct notify_bench notify_bench;
 notify_bench *notify_open(IDispatch *svc, HRESULT *hr);
-double notify_round(notify_bench *nb);
+double notify_round(notify_bench *nb, double *fire_ms);
 void notify_close(notify_bench *nb);
 /* The in-flight figure (bench.c), also run in the Lua bridge's process: nonzero if a
 ** call failed or they did not all complete. */
