@@ -264,6 +264,38 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.is_true(ordered)
     end)
 
+    it("an events loop counts as pending only while a task waits in it: one left unread and unclosed does not keep wbem.run() going #sim", function()
+      local next_ev, _, _, closer = svc:events(TICKS, WAIT)
+      local _ <close> = closer
+      assert.equal(0, wbem.pending())
+      local got
+      local task = wbem.spawn(function()
+        local ev <close> = next_ev()
+        got = ev.Seq
+      end)
+      assert.equal(1, wbem.pending())     -- the task waits in the loop
+      fire(control, svc, 7)
+      wbem.run()                          -- until the task has its event, not beyond
+      assert.equal(7, got)
+      assert.equal("dead", coroutine.status(task))
+      assert.equal(0, wbem.pending())
+      -- the subscription stays open until the loop is left: what comes later is read
+      fire(control, svc, 8)
+      local ev <close> = next_ev()
+      assert.equal(8, ev.Seq)
+    end)
+
+    it("a task closed while it waits in an events loop stops counting as pending, and its subscription ends #sim", function()
+      local task = wbem.spawn(function()
+        for ev in svc:events(TICKS, WAIT) do ev:close() end
+      end)
+      assert.equal(1, wbem.pending())
+      assert.is_true(coroutine.close(task))
+      assert.equal(0, wbem.pending())
+      fire(control, svc, 1, 3)            -- to nobody: the loop's close cancelled it
+      wbem.pump(0)
+    end)
+
     it("events that come while the loop body pumps wait in the buffer; overflow is reported where it happened #sim", function()
       -- the body of the first iteration fires 49 more and pumps while they come
       local function read(opts)
@@ -495,5 +527,21 @@ describe("worker subscriptions and the pool #sim", function()
     end)
     wbem.workers{ max = max }
     if not ok then error(err, 0) end
+  end)
+
+  it("a pump that raises while a subscription registers ends that subscription: nothing stays pending or listening", function()
+    control.SyncLatencyMs = 300           -- the registration's round trip
+    wbem.spawn(function()
+      wbem.sleep(1)
+      error("a task failed meanwhile")
+    end)
+    local ok, err = pcall(svc.events, svc, TICKS)
+    control.SyncLatencyMs = 0
+    assert.is_false(ok)
+    assert.matches("a task failed meanwhile", tostring(err))
+    assert.equal(0, wbem.pending())
+    local t = wbem.clock() + 2000
+    while wbem.workers().listening > 0 and wbem.clock() < t do wbem.pump(20) end
+    assert.equal(0, wbem.workers().listening)
   end)
 end)

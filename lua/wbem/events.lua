@@ -76,6 +76,15 @@ local function call_options(opts)
   return { flags = opts.flags, context = opts.context, async = opts.async }
 end
 
+-- Closes the worker subscription whose registration was being waited for when the wait
+-- ended without it (a pump that raised, the waiting task closed): nobody will read it.
+local Registering = {
+  __close = function(g)
+    local op = g.op
+    if not op.ready and not op.done then op.abandon(op, nil) end
+  end,
+}
+
 -- Subscribes over the transport mode: the operation whose events come in order.
 local function start(svc, wql, opts, call, mode, fname)
   local query = within_query(wql, opts.within, fname)
@@ -86,7 +95,10 @@ local function start(svc, wql, opts, call, mode, fname)
     stream.open(op)                    -- bounded by the worker's window
     -- registered before the call returns, as ExecNotificationQueryAsync is: what happens
     -- from then on is seen, and a refused query raises here
-    while not op.ready and not op.done do loop.park(op) end
+    do
+      local _ <close> = setmetatable({ op = op }, Registering)
+      while not op.ready and not op.done do loop.park(op) end
+    end
     if op.done and op.err then error(op.err, 0) end
   else
     op = async.begin(svc, fname, "ExecNotificationQueryAsync " .. query, call,
@@ -106,6 +118,9 @@ function methods.events(svc, wql, opts)
   opts = check_events(opts)
   local call = call_options(opts)
   local op = start(svc, wql, opts, call, async.transport(svc, call, fname), fname)
+  -- pending only while the loop waits for its next event: a loop nobody reads (left
+  -- without closing, not yet collected) must not keep wbem.run() going
+  loop.unpend(op)
   return stream.iterate(op, opts.timeout, opts.on_overflow)
 end
 

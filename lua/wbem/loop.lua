@@ -8,6 +8,7 @@
 --   op.err       the failure (never nil or false when the operation failed: see fail())
 --   op.result    the value await() returns
 --   op.co        the task parked on it, while one is
+--   op.unpended  set by unpend(): pending only while a task is parked on it
 --   op.deadline  with a deadline: when op.expire(op) is called (from a pump step)
 --   op.on_settle called by settle(), after the waiter was woken (a subscription that
 --                nobody waits on hears its failure so)
@@ -154,10 +155,20 @@ M.wake = wake
 function M.settle(op, err)
   if op.done then return end
   op.done, op.err = true, err
-  pending = pending - 1
+  if not op.unpended then pending = pending - 1 end
   if op.slot then timers:remove(op) end
   wake(op)
   if op.on_settle then op.on_settle(op) end
+end
+
+--- op stops counting as pending while nobody waits in it: an events loop's
+-- subscription, open until the loop is left, which wbem.run() must not wait on when no
+-- task reads it (a loop left without being closed is closed only by the collector). A
+-- task parked on it (park) counts while it waits.
+function M.unpend(op)
+  if op.done or op.unpended then return end
+  op.unpended = true
+  pending = pending - 1
 end
 
 --- Gives op a deadline ms from now: op.expire(op) runs from the pump step that finds it
@@ -181,10 +192,19 @@ local function current_task()
   if tasks[co] and isyieldable() then return co end
 end
 
+-- A task parked on an unpended operation counts as pending while it waits, and stops
+-- counting however its wait ends (a task closed while parked too: a to-be-closed value).
+local uncount = setmetatable({}, { __close = function() pending = pending - 1 end })
+local function count_waiter()
+  pending = pending + 1
+  return uncount
+end
+
 --- Waits until op changes: a task yields (a pump step resumes it); any other caller pumps.
 function M.park(op)
   local co = current_task()
   if co then
+    local _ <close> = op.unpended and count_waiter() or nil
     op.co = co
     tasks[co] = op
     yield(PARKED)
