@@ -296,6 +296,31 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       wbem.pump(0)
     end)
 
+    it("one reader at a time: a second that comes while a task waits in the loop is an error naming the function; the first gets its event #sim", function()
+      local next_ev, _, _, closer = svc:events(TICKS, WAIT)
+      local _ <close> = closer
+      local second, got = simfix.two_readers(next_ev, function(ev) return ev.Seq end)
+      assert.matches("svc:events: the loop is being read already", second)
+      fire(control, svc, 4)
+      local t0 = wbem.clock()
+      wbem.run()
+      assert.equal(4, got())
+      assert.is_true(wbem.clock() - t0 < 2000)   -- woken by the event, not by its timeout
+    end)
+
+    it("a loop outside a task whose wait a failing pump ended reads on, its timeout gone with the wait #sim", function()
+      local next_ev, _, _, closer = svc:events(TICKS, WAIT)
+      local _ <close> = closer
+      wbem.spawn(function()
+        wbem.sleep(1)
+        error("a task failed meanwhile")
+      end)
+      assert.matches("a task failed meanwhile", tostring(raises(next_ev)))
+      fire(control, svc, 9)
+      local ev <close> = next_ev()
+      assert.equal(9, ev.Seq)
+    end)
+
     it("events that come while the loop body pumps wait in the buffer; overflow is reported where it happened #sim", function()
       -- the body of the first iteration fires 49 more and pumps while they come
       local function read(opts)

@@ -252,6 +252,17 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.is_true(wbem.clock() - t0 < 45)
     end)
 
+    it("one reader at a time: a second that comes while a task waits in the loop is an error naming the method", function()
+      if mode == "sink" then control.LatencyMs = 50 else control.SyncLatencyMs = 50 end
+      local next_obj, _, _, closer = svc:instances_of_async("Sim_Base")
+      local _ <close> = closer
+      local second, first = simfix.two_readers(next_obj, function(o) return o.Id end)
+      assert.matches("svc:instances_of_async: the loop is being read already", second)
+      wbem.run()
+      assert.is_string(first())
+      for o in next_obj, nil, nil, nil do o:close() end    -- the rest, read by one reader
+    end)
+
     it("options are checked naming the method and the option", function()
       assert.matches("svc:associators_of_async: option 'result_class' must be a string, got 5",
                      raises(svc.associators_of_async, svc, "p", { result_class = 5 }))

@@ -121,7 +121,7 @@ function methods.events(svc, wql, opts)
   -- pending only while the loop waits for its next event: a loop nobody reads (left
   -- without closing, not yet collected) must not keep wbem.run() going
   loop.unpend(op)
-  return stream.iterate(op, opts.timeout, opts.on_overflow)
+  return stream.iterate(op, fname, opts.timeout, opts.on_overflow)
 end
 
 --------------------------------------------------------------------------------------

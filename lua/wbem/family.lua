@@ -96,7 +96,7 @@ local function member(row)
       op = async.begin(self, fname, acall .. what, opts, acall, unpack(args, 1, n))
     end
     stream.open(op)
-    return stream.iterate(op)
+    return stream.iterate(op, fname)
   end
   if argdesc then return start end
   return function(self, opts) return start(self, nil, opts) end

@@ -88,18 +88,34 @@ local function finish(op)
   op.first = op.last + 1
 end
 
---- The generic for of op's stream: next, nil, nil, closing value. wait_ms bounds each
--- wait for the next object (its end raises a timeout error; nil: no bound); on_overflow
--- (optional) hears of lost objects instead of the loop raising. Leaving the loop early
--- (break, error, <close>), or dropping the iterator, stops the producer.
-function M.iterate(op, wait_ms, on_overflow)
+-- op.waiting is true while a reader waits in the loop; false again, and the wait's
+-- deadline gone, however the wait ends (the object came, a pump raised, the reader's
+-- task was closed).
+local Waiting = {
+  __close = function(w)
+    w.op.waiting = false
+    loop.undeadline(w.op)
+  end,
+}
+
+--- The generic for of op's stream: next, nil, nil, closing value. fname: the public
+-- function, for the errors of its misuse. wait_ms bounds each wait for the next object
+-- (its end raises a timeout error; nil: no bound); on_overflow (optional) hears of lost
+-- objects instead of the loop raising. Leaving the loop early (break, error, <close>),
+-- or dropping the iterator, stops the producer. One reader at a time: a second one that
+-- comes while the first waits is an error (each would take the other's objects).
+function M.iterate(op, fname, wait_ms, on_overflow)
   local job = op.job
   local closer = setmetatable({}, { __close = function() finish(op) end,
                                     __gc = function() finish(op) end })
+  local waiting = setmetatable({ op = op }, Waiting)
   local function next_item()
     -- the iterator holds its closing value: whoever keeps the one keeps the other
     if not closer then return nil end
-    op.waiting = false
+    if op.waiting then
+      error(fname .. ": the loop is being read already: another reader waits in it for the "
+            .. "next object (one reader at a time)", 2)
+    end
     while true do
       local gaps = op.gaps
       local lost = gaps and gaps[op.first - 1]
@@ -118,12 +134,13 @@ function M.iterate(op, wait_ms, on_overflow)
         if op.err then error(op.err, 0) end
         return nil
       end
-      if wait_ms then loop.deadline(op, wait_ms, wait_expired) end
-      op.waiting = true
-      loop.park(op)
-      op.waiting = false
+      do
+        local _ <close> = waiting
+        op.waiting = true
+        if wait_ms then loop.deadline(op, wait_ms, wait_expired) end
+        loop.park(op)
+      end
       if wait_ms then
-        loop.undeadline(op)
         if op.timed_out and op.first > op.last and not op.done then
           op.timed_out = false
           error(core.error{

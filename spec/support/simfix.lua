@@ -104,6 +104,19 @@ function M.raises(fn, ...)
   return err
 end
 
+--- Two tasks reading one stream: the first waits in next_fn for an object, and read(obj)
+-- is kept once it has it; the second calls next_fn meanwhile. Returns the second's error
+-- (an error is expected), and a function that gives what the first read.
+function M.two_readers(next_fn, read)
+  local got, second
+  wbem.spawn(function()
+    local obj <close> = next_fn()
+    got = read(obj)
+  end)
+  wbem.spawn(function() second = M.raises(next_fn) end)
+  return second, function() return got end
+end
+
 -- Busy-waits without pumping: nothing is dispatched on this thread meanwhile.
 function M.spin(ms)
   local t = wbem.clock() + ms
