@@ -306,6 +306,22 @@ for _, mode in ipairs{ "sink", "worker" } do
       end)
     end)
 
+    it("exec_async: an in-parameter Lua cannot pass is an error naming the method and the parameter; nothing stays behind", function()
+      local cls <close> = svc:Get("Sim_Base")
+      local dead = svc:Get("Sim_Base")
+      dead:close()
+      local before, after = simfix.released(control, function()
+        for _, v in ipairs{ dead, print } do
+          assert.matches("^spec[/\\]family_spec%.lua:%d+: obj:exec_async: parameter 'Text': ",
+                         raises(function() local _ = cls:exec_async("Echo", { Text = v }) end))
+          assert.matches("^spec[/\\]family_spec%.lua:%d+: svc:exec_async: parameter 'Text': ",
+                         raises(function() local _ = svc:exec_async('Sim_Base.Id="b1"', "Echo", { Text = v }) end))
+          assert.matches("wbem.exec: parameter 'Text': ", raises(wbem.exec, cls, "Echo", { Text = v }))
+        end
+      end)
+      assert.equal(before, after)
+    end)
+
     it("exec_async: the provider's refusals raise; what the call made is released", function()
       local cls <close> = svc:Get("Sim_Base")
       local before, after = simfix.released(control, function()

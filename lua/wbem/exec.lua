@@ -52,6 +52,11 @@ local function inparams(cls, method, params, fname)
     local set, err = pcall(function() inp[k] = v end)
     if not set then
       core.close(inp)
+      -- a value that cannot be converted (a closed object, a function...): say which
+      -- parameter, from the caller's line; WMI's own refusals keep their error object
+      if type(err) == "string" then
+        misuse(fname, "parameter '%s': %s", k, (err:gsub("^.-:%d+: ", "", 1)))
+      end
       error(err, 0)
     end
   end
