@@ -178,6 +178,17 @@ describe("wbem.fleet on Wine's real WMI", function()
                    raises(wbem.fleet, { "." }, print, { retries = 0 / 0 }))
     assert.matches("option 'timeout' must be a non%-negative", raises(wbem.fleet, { "." }, print, { timeout = -5 }))
     assert.matches("unknown option 'throttle'", raises(wbem.fleet, { "." }, print, { throttle = 3 }))
+    -- a list with a hole: the host after it is not skipped silently
+    local holed = { "." }
+    holed[3] = "."
+    assert.matches("hosts%[2%] is nil, and hosts%[3%] after it is not", raises(wbem.fleet, holed, print))
+    -- each function names itself, from its caller's line
+    assert.matches("^wbem%.fleet_each: option 'concurrency'",
+                   raises(wbem.fleet_each, { "." }, print, { concurrency = 0 }))
+    assert.matches("^spec[/\\]fleet_spec%.lua:%d+: wbem%.fleet: option 'backoff'",
+                   raises(function() local _ = wbem.fleet({ "." }, print, { backoff = -1 }) end))
+    assert.matches("^spec[/\\]fleet_spec%.lua:%d+: wbem%.fleet_each: option 'backoff'",
+                   raises(function() local _ = wbem.fleet_each({ "." }, print, { backoff = -1 }) end))
     assert.matches("wbem.sleep: milliseconds must be a non%-negative", raises(wbem.sleep, 0 / 0))
   end)
 end)

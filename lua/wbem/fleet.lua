@@ -33,10 +33,14 @@ local function is_local(server)
   return s == "" or s == "." or s == "localhost" or s == "127.0.0.1" or (me ~= "" and s == me)
 end
 
-local check_fleet = options.checker("wbem.fleet", {
+local FLEET_OPTIONS = {
   concurrency = options.integer(1), connect = options.table, connect_timeout = options.ms,
   timeout = options.ms, on_progress = options.fn, retries = options.integer(0), backoff = options.ms,
-})
+}
+-- each public function checks its options itself, so that an error names it and points
+-- at its caller
+local check_fleet = options.checker("wbem.fleet", FLEET_OPTIONS)
+local check_each = options.checker("wbem.fleet_each", FLEET_OPTIONS)
 
 local DEFAULTS = { concurrency = 32, connect_timeout = 30000, retries = 0, backoff = 500 }
 
@@ -46,8 +50,17 @@ local function plan(hosts, given, fname)
   if type(hosts) ~= "table" then
     error(("%s: hosts must be a list of names or tables, got %s"):format(fname, show(hosts)), 4)
   end
+  -- a list without holes: a host after a nil would be skipped without a word
+  local n = #hosts
+  for k in pairs(hosts) do
+    if math.type(k) == "integer" and k > n then
+      error(("%s: hosts[%d] is nil, and hosts[%d] after it is not (a list of hosts has no "
+             .. "holes)"):format(fname, n + 1, k), 4)
+    end
+  end
   local list = {}
-  for i, h in ipairs(hosts) do
+  for i = 1, n do
+    local h = hosts[i]
     local o
     if type(h) == "string" then
       o = options.merge(given, { server = h })
@@ -193,7 +206,6 @@ local function new(fname, hosts, fn, opts)
   if type(fn) ~= "function" then
     error(("%s: expects a function(svc, host), got %s"):format(fname, show(fn)), 3)
   end
-  opts = check_fleet(opts)
   local f = setmetatable({
     fn = fn, jobs = plan(hosts, opts.connect or {}, fname), running = 0,
     next_job = 1, ready = {}, taken = 0, closed = false, on_progress = opts.on_progress,
@@ -219,13 +231,13 @@ end
 --- fleet_each(hosts, fn, opts): for record in ... do end, the records in the order the
 -- hosts finish; leaving the loop early closes the fleet.
 function M.each(hosts, fn, opts)
-  local f = new("wbem.fleet_each", hosts, fn, opts)
+  local f = new("wbem.fleet_each", hosts, fn, check_each(opts))
   return function() return f:next() end, nil, nil, f
 end
 
 --- fleet(hosts, fn, opts) -> records, one per host in the order of hosts.
 function M.fleet(hosts, fn, opts)
-  local f <close> = new("wbem.fleet", hosts, fn, opts)
+  local f <close> = new("wbem.fleet", hosts, fn, check_fleet(opts))
   local out = {}
   while f:next() do end
   for i, job in ipairs(f.jobs) do out[i] = job.record end
