@@ -193,7 +193,7 @@ describe("VARIANT conversion refuses bad input with a clear Lua error", function
     for _, v in ipairs{ print, coroutine.create(print), io.stdout } do
       local ok, err = pcall(dict.Add, dict, "k", v)
       assert.is_false(ok)
-      assert.matches("cannot pass a %a+ to COM", err)
+      assert.matches("wbem: argument #2 to 'Add': cannot pass a %a+ to COM", err)
     end
     assert.are.equal(0, dict.Count)
   end)
@@ -203,7 +203,19 @@ describe("VARIANT conversion refuses bad input with a clear Lua error", function
     wbem.close(other)
     local ok, err = pcall(dict.Add, dict, "k", other)
     assert.is_false(ok)
-    assert.matches("object is closed", err)
+    assert.matches("argument #2 to 'Add': object is closed", err)
+  end)
+
+  it("names the argument it refuses, or the property whose value it refuses, at the caller's line", function()
+    local err = select(2, pcall(function() dict:Add(print, 1) end))
+    assert.matches("^spec[/\\]variant_spec%.lua:%d+: wbem: argument #1 to 'Add': cannot pass a function to COM$", err)
+    err = select(2, pcall(function() dict:Add("k", { 1, nil, 3 }) end))
+    assert.matches("^spec[/\\]variant_spec%.lua:%d+: wbem: argument #2 to 'Add': .*sequence", err)
+    err = select(2, pcall(function() dict:Add("k\xff", 1) end))
+    assert.matches("wbem: argument #1 to 'Add': string is not valid UTF%-8", err)
+    err = select(2, pcall(function() dict.CompareMode = print end))
+    assert.matches("^spec[/\\]variant_spec%.lua:%d+: wbem: the value for 'CompareMode': cannot pass a function to COM$", err)
+    assert.are.equal(0, dict.Count)
   end)
 
   it("does not leak what it converted before a bad argument", function()
@@ -250,7 +262,7 @@ describe("VARIANT conversion refuses bad input with a clear Lua error", function
     for _, case in ipairs(refused) do
       local ok, err = pcall(dict.Add, dict, "k", case[1])
       assert.is_false(ok)
-      assert.matches("wbem: date field '", err)
+      assert.matches("wbem: argument #2 to 'Add': date field '", err)
       assert.matches(case[2], err)
       ok, err = pcall(wbem.core.roundtrip, case[1])
       assert.is_false(ok)

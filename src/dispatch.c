@@ -233,8 +233,11 @@ static int is_out(lua_State *L, int idx) {
 /* Converts the Lua values first..first+nargs-1 into a->v: argv (reversed, as
 ** DISPPARAMS wants them), then a slot for each out value. Returns how many arguments
 ** are passed: trailing nils for optional parameters are not passed at all, so their
-** defaults apply (argv keeps its place; only the count shrinks). */
-int wbem_build_args(lua_State *L, VARIANT *argv, const member *m, int first, int nargs) {
+** defaults apply (argv keeps its place; only the count shrinks). A value refused is
+** named: argument #i to name, or for a put (put) the last one, the value for name. */
+int wbem_build_args(lua_State *L, VARIANT *argv, const member *m, int first, int nargs,
+                    const char *name, int put) {
+  int last = nargs;
   VARIANT *slots = argv + nargs;
   int i;
   while (nargs > 0 && nargs <= m->ntyped && m->optional[nargs - 1] && lua_isnil(L, first + nargs - 1))
@@ -259,7 +262,7 @@ int wbem_build_args(lua_State *L, VARIANT *argv, const member *m, int first, int
       V_VT(v) = VT_I4;
       V_I4(v) = (LONG)(ULONG)lua_tointeger(L, idx);
     } else
-      wbem_check_variant(L, idx, v);
+      wbem_check_arg(L, idx, v, name, put && i == last - 1 ? 0 : i + 1);
   }
   return nargs;
 }
@@ -303,7 +306,7 @@ static int invoke(lua_State *L, int obj, const member *m, WORD flags, int first,
   ** whatever raises (take_args), so that a Lua error while converting cannot leak them */
   a = take_args(L, 2 * nargs + 1);
   result = a->v + 2 * nargs;
-  nargs = wbem_build_args(L, a->v, m, first, nargs);
+  nargs = wbem_build_args(L, a->v, m, first, nargs, name, (flags & PUTFLAGS) != 0);
   dp.rgvarg = nargs ? a->v : NULL;
   dp.cArgs = (UINT)nargs;
   dp.rgdispidNamedArgs = (flags & PUTFLAGS) ? &named : NULL;

@@ -250,7 +250,7 @@ static int l_job_call(lua_State *L) {
   job->flags = m->kind == WBEM_KIND_METHOD ? m->callflags : (WORD)(DISPATCH_PROPERTYGET | DISPATCH_METHOD);
   job->given = (UINT)nargs;
   job->argv = new_variants(L, 2 * (UINT)nargs + 1);
-  job->passed = (UINT)wbem_build_args(L, job->argv, m, 5, nargs);
+  job->passed = (UINT)wbem_build_args(L, job->argv, m, 5, nargs, name, 0);
   if (lua_istable(L, 2)) {
     lua_getfield(L, 2, "last_error");
     job->last_error = progid_clsid(L, -1, 0);

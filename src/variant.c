@@ -29,6 +29,8 @@
 */
 #include "wbem.h"
 
+#include <stdarg.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,15 +89,37 @@ static void utf16_fill(OLECHAR *out, const char *s, size_t len) {
   }
 }
 
+/* What a Lua value being converted is, for the error that refuses it: argument argno
+** of the member name (a call), the value put into name (argno 0), or nothing said
+** (name NULL). Formatted only when a value is refused. */
+typedef struct conv {
+  const char *name;
+  int argno;
+} conv;
+
+/* Raises "wbem: <what the value is>: <reason>", at the caller's line (as luaL_error). */
+static int conv_error(lua_State *L, const conv *c, const char *fmt, ...) {
+  va_list ap;
+  luaL_where(L, 1);
+  if (c == NULL || c->name == NULL) lua_pushliteral(L, "wbem: ");
+  else if (c->argno > 0) lua_pushfstring(L, "wbem: argument #%d to '%s': ", c->argno, c->name);
+  else lua_pushfstring(L, "wbem: the value for '%s': ", c->name);
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  lua_concat(L, 3);
+  return lua_error(L);
+}
+
 /* Raises unless the string at idx is valid UTF-8. */
-static void check_utf8(lua_State *L, int idx, const char *what) {
+static void check_utf8(lua_State *L, int idx, const char *what, const conv *c) {
   size_t len, bad = 0;
   const char *s = lua_tolstring(L, idx, &len);
   if (utf16_length(s, len, &bad) == (size_t)-1) {
     char buf[64];
     snprintf(buf, sizeof buf, "bad byte 0x%02X at offset %u", (unsigned int)(unsigned char)s[bad],
              (unsigned int)bad);
-    luaL_error(L, "wbem: %s is not valid UTF-8 (%s)", what, buf);
+    conv_error(L, c, "%s is not valid UTF-8 (%s)", what, buf);
   }
 }
 
@@ -113,7 +137,7 @@ BSTR wbem_check_bstr(lua_State *L, int idx) {
   size_t len;
   const char *s = luaL_checklstring(L, idx, &len);
   BSTR b;
-  check_utf8(L, idx, "string");
+  check_utf8(L, idx, "string", NULL);
   b = make_bstr(s, len);
   if (b == NULL) luaL_error(L, "wbem: not enough memory for a string");
   return b;
@@ -361,7 +385,7 @@ int wbem_is_date_table(lua_State *L, int idx) {
   return t != LUA_TNIL && lua_rawlen(L, idx) == 0;
 }
 
-static int date_field(lua_State *L, int idx, const char *k, int dflt, int lo, int hi) {
+static int date_field(lua_State *L, int idx, const char *k, int dflt, int lo, int hi, const conv *c) {
   lua_Integer v;
   int isnum;
   lua_getfield(L, idx, k);
@@ -369,7 +393,7 @@ static int date_field(lua_State *L, int idx, const char *k, int dflt, int lo, in
   v = lua_tointegerx(L, -1, &isnum);
   lua_pop(L, 1);
   if (!isnum || v < lo || v > hi)
-    luaL_error(L, "wbem: date field '%s' must be an integer in %d..%d", k, lo, hi);
+    conv_error(L, c, "date field '%s' must be an integer in %d..%d", k, lo, hi);
   return (int)v;
 }
 
@@ -380,72 +404,74 @@ static int days_in_month(int year, int month) {
   return month == 2 && leap ? 29 : days[month - 1];
 }
 
-static DATE check_date(lua_State *L, int idx) {
+static DATE check_date(lua_State *L, int idx, const conv *c) {
   SYSTEMTIME st;
   DATE d;
   memset(&st, 0, sizeof st);
-  st.wYear = (WORD)date_field(L, idx, "year", 0, 100, 9999);
-  st.wMonth = (WORD)date_field(L, idx, "month", 0, 1, 12);
-  st.wDay = (WORD)date_field(L, idx, "day", 0, 1, 31);
-  st.wHour = (WORD)date_field(L, idx, "hour", 0, 0, 23);
-  st.wMinute = (WORD)date_field(L, idx, "min", 0, 0, 59);
-  st.wSecond = (WORD)date_field(L, idx, "sec", 0, 0, 59);
-  if (st.wMonth == 0 || st.wDay == 0) luaL_error(L, "wbem: a date needs year, month and day");
+  st.wYear = (WORD)date_field(L, idx, "year", 0, 100, 9999, c);
+  st.wMonth = (WORD)date_field(L, idx, "month", 0, 1, 12, c);
+  st.wDay = (WORD)date_field(L, idx, "day", 0, 1, 31, c);
+  st.wHour = (WORD)date_field(L, idx, "hour", 0, 0, 23, c);
+  st.wMinute = (WORD)date_field(L, idx, "min", 0, 0, 59, c);
+  st.wSecond = (WORD)date_field(L, idx, "sec", 0, 0, 59, c);
+  if (st.wMonth == 0 || st.wDay == 0) conv_error(L, c, "a date needs year, month and day");
   /* SystemTimeToVariantTime would carry 30 February into 2 March: refuse it instead */
   if (st.wDay > days_in_month(st.wYear, st.wMonth)) {
     char month[16];
     snprintf(month, sizeof month, "%04d-%02d", (int)st.wYear, (int)st.wMonth);
-    luaL_error(L, "wbem: date field 'day' is %d, but %s has %d days", (int)st.wDay, month,
+    conv_error(L, c, "date field 'day' is %d, but %s has %d days", (int)st.wDay, month,
                days_in_month(st.wYear, st.wMonth));
   }
-  if (!SystemTimeToVariantTime(&st, &d)) luaL_error(L, "wbem: not a valid date");
+  if (!SystemTimeToVariantTime(&st, &d)) conv_error(L, c, "not a valid date");
   return d;
 }
 
 /* Raises unless the table at idx is a sequence 1..n; returns n. */
-static lua_Integer check_sequence(lua_State *L, int idx) {
+static lua_Integer check_sequence(lua_State *L, int idx, const conv *c) {
   lua_Integer n = (lua_Integer)lua_rawlen(L, idx), count = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
-      luaL_error(L, "wbem: a table given to COM must be a sequence (an array), "
-                    "but it has the key %s", luaL_tolstring(L, -1, NULL));
+      conv_error(L, c, "a table given to COM must be a sequence (an array), "
+                       "but it has the key %s", luaL_tolstring(L, -1, NULL));
     count++;
   }
-  if (count != n) luaL_error(L, "wbem: a table given to COM must be a sequence without holes");
-  if (n > 0x7FFFFFFF) luaL_error(L, "wbem: table too long for a SAFEARRAY");
+  if (count != n) conv_error(L, c, "a table given to COM must be a sequence without holes");
+  if (n > 0x7FFFFFFF) conv_error(L, c, "table too long for a SAFEARRAY");
   return n;
 }
 
 /* First pass: raises on anything that cannot be converted. */
-static void check_value(lua_State *L, int idx, int depth) {
+static void check_value(lua_State *L, int idx, int depth, const conv *c) {
   idx = lua_absindex(L, idx);
   luaL_checkstack(L, 4, "wbem: converting to VARIANT");
   switch (lua_type(L, idx)) {
     case LUA_TNIL: case LUA_TBOOLEAN: case LUA_TNUMBER: return;
-    case LUA_TSTRING: check_utf8(L, idx, "string"); return;
+    case LUA_TSTRING: check_utf8(L, idx, "string", c); return;
     case LUA_TUSERDATA:
       if (wbem_to_dispatch(L, idx) == NULL) {
-        if (wbem_test_object(L, idx) || luaL_testudata(L, idx, WBEM_SINK))
-          luaL_error(L, "wbem: object is closed");
-        luaL_error(L, "wbem: cannot pass a %s to COM", luaL_typename(L, idx));
+        if (wbem_test_object(L, idx))
+          conv_error(L, c, "object is closed");
+        if (luaL_testudata(L, idx, WBEM_SINK))
+          conv_error(L, c, "the sink is closed");
+        conv_error(L, c, "cannot pass a %s to COM", luaL_typename(L, idx));
       }
       return;
     case LUA_TTABLE: {
       lua_Integer i, n;
-      if (depth >= MAX_DEPTH) luaL_error(L, "wbem: table nested too deeply (a cycle?)");
-      if (wbem_is_date_table(L, idx)) { check_date(L, idx); return; }
-      n = check_sequence(L, idx);
+      if (depth >= MAX_DEPTH) conv_error(L, c, "table nested too deeply (a cycle?)");
+      if (wbem_is_date_table(L, idx)) { check_date(L, idx, c); return; }
+      n = check_sequence(L, idx, c);
       for (i = 1; i <= n; i++) {
         lua_rawgeti(L, idx, i);
-        check_value(L, -1, depth + 1);
+        check_value(L, -1, depth + 1, c);
         lua_pop(L, 1);
       }
       return;
     }
     default:
-      luaL_error(L, "wbem: cannot pass a %s to COM", luaL_typename(L, idx));
+      conv_error(L, c, "cannot pass a %s to COM", luaL_typename(L, idx));
   }
 }
 
@@ -518,7 +544,7 @@ static HRESULT build_value(lua_State *L, int idx, VARIANT *out) {
     case LUA_TTABLE:
       if (wbem_is_date_table(L, idx)) {
         V_VT(out) = VT_DATE;
-        V_DATE(out) = check_date(L, idx);
+        V_DATE(out) = check_date(L, idx, NULL);   /* checked already: it cannot raise */
         return S_OK;
       }
       return build_array(L, idx, out);
@@ -527,16 +553,27 @@ static HRESULT build_value(lua_State *L, int idx, VARIANT *out) {
   }
 }
 
-void wbem_check_variant(lua_State *L, int idx, VARIANT *out) {
+static void check_variant(lua_State *L, int idx, VARIANT *out, const conv *c) {
   HRESULT hr;
   idx = lua_absindex(L, idx);
   VariantInit(out);
-  check_value(L, idx, 0);
+  check_value(L, idx, 0, c);
   hr = build_value(L, idx, out);
   if (FAILED(hr)) {
     VariantClear(out);
     wbem_raise(L, hr, "convert a Lua value to a VARIANT", NULL);
   }
+}
+
+void wbem_check_variant(lua_State *L, int idx, VARIANT *out) {
+  check_variant(L, idx, out, NULL);
+}
+
+void wbem_check_arg(lua_State *L, int idx, VARIANT *out, const char *name, int argno) {
+  conv c;
+  c.name = name;
+  c.argno = argno;
+  check_variant(L, idx, out, &c);
 }
 
 /* core.roundtrip(v [, vt]): Lua -> VARIANT [-> VariantChangeType(vt)] -> Lua

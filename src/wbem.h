@@ -87,6 +87,9 @@ void wbem_push_variant_from(lua_State *L, const VARIANT *v, int parent); /* obje
 void wbem_take_variant(lua_State *L, VARIANT *v, int parent);    /* as _from; an object's reference moves
                                                                       out of v (an event's argument) */
 void wbem_check_variant(lua_State *L, int idx, VARIANT *out);      /* raises on bad input; caller VariantClear()s */
+void wbem_check_arg(lua_State *L, int idx, VARIANT *out, const char *name, int argno);
+                                      /* the same, its errors naming argument argno of member name
+                                         (argno 0: the value put into property name) */
 BSTR wbem_check_bstr(lua_State *L, int idx);                       /* UTF-8 string -> BSTR; raises */
 void wbem_push_bstr(lua_State *L, const OLECHAR *s, UINT len);     /* UTF-16 -> UTF-8 string */
 int  wbem_is_date_table(lua_State *L, int idx);                    /* the shape of os.date("*t") */
@@ -152,11 +155,13 @@ void wbem_object_forget(wbem_object *o);                 /* releases what member
 ** wbem_get_member pushes the member for the name at nameidx or raises the COM error;
 ** wbem_build_args converts the Lua values first..first+nargs-1 into argv (2 * nargs
 ** VARIANTs: the arguments reversed, then a slot for each wbem.out) and returns how
-** many are passed; wbem_failure_text says more than the HRESULT of a failed call, or
+** many are passed (a value it refuses is named as an argument of name, or for a put the
+** value for name); wbem_failure_text says more than the HRESULT of a failed call, or
 ** returns NULL (buf: 96 bytes). */
 wbem_member *wbem_get_member(lua_State *L, int obj, int nameidx, const char *verb);
 void wbem_check_argcount(lua_State *L, const wbem_member *m, int nargs, const char *name);
-int  wbem_build_args(lua_State *L, VARIANT *argv, const wbem_member *m, int first, int nargs);
+int  wbem_build_args(lua_State *L, VARIANT *argv, const wbem_member *m, int first, int nargs,
+                     const char *name, int put);
 const char *wbem_failure_text(lua_State *L, HRESULT hr, const wbem_member *m, WORD flags,
                               int given, int nargs, UINT argerr, const char *name, char *buf);
 

@@ -127,12 +127,19 @@ local function expire(op)
 end
 
 local function fill(nvs, t)
+  local add = nvs.Add
   for k, v in pairs(t) do
     if type(k) ~= "string" then
       error("context names must be strings, got " .. show(k), 0)
     end
-    -- Add returns the SWbemNamedValue, which holds the set: released now, not by the GC
-    local nv <close> = nvs:Add(k, v)
+    -- Add returns the SWbemNamedValue, which holds the set: released now, not by the GC.
+    -- Called by pcall, a value it cannot take raises without this file's position.
+    local ok, nv = pcall(add, nvs, k, v)
+    if not ok then
+      if type(nv) == "string" then error(("value '%s': %s"):format(k, nv), 0) end
+      error(nv, 0)
+    end
+    core.close(nv)
   end
 end
 

@@ -172,8 +172,16 @@ function M.call_async(obj, name, args, opts)
   opts = check_call(opts)
   M.check_reachable(obj, "wbem.call_async", 2)
   local s = core.settings(obj) or {}
-  local op = start("call " .. name, opts.timeout, core.job_call, { last_error = s.last_error },
-                   obj, name, unpack(args or {}, 1, args and (args.n or #args) or 0))
+  local ok, op = pcall(start, "call " .. name, opts.timeout, core.job_call,
+                       { last_error = s.last_error }, obj, name,
+                       unpack(args or {}, 1, args and (args.n or #args) or 0))
+  if not ok then
+    -- an argument refused: said from the caller's line, not this file's
+    if type(op) == "string" then
+      error("wbem.call_async: " .. op:gsub("^.-%.lua:%d+: ", ""):gsub("^wbem: ", ""), 2)
+    end
+    error(op, 0)
+  end
   loop.await(op)
   return M.values(op)
 end
