@@ -204,12 +204,17 @@ static int bench_cancel(IDispatch *obj)
     LONGLONG t0 = qpc(), in_check = 0;
     for (int i = 0; i < opened && !failed; i++)
         if (FAILED(disp_invoke_id(s[i].sink, cancel_id, DISPATCH_METHOD, NULL, 0, NULL))) failed = 1;
+    LONGLONG t_cancelled = qpc();
     if (!failed && !wait_group_completed(&g, opened, 60000)) failed = 1;
     LONGLONG c0 = qpc();
     for (int i = 0; i < opened; i++) cancelled += completed_hr(s[i].rcv) == WBEM_E_CALL_CANCELLED_;
     in_check = qpc() - c0;
     for (int i = 0; i < opened; i++) simsink_close(&s[i]);
     double us = qpc_ms(qpc() - t0 - in_check) * 1000.0;
+    /* where it goes: the calls to Cancel themselves, the simulator completing them and
+    ** the mailbox delivering OnCompleted, the sinks' close */
+    printf("# cancel: Cancel on each sink %.1f ms, until every OnCompleted %.1f ms, the sinks closed %.1f ms\n",
+           qpc_ms(t_cancelled - t0), qpc_ms(c0 - t_cancelled), qpc_ms(qpc() - c0 - in_check));
     disp_put(g_ctl, L"Hang", v_bool(FALSE));
     ev_group_free(&g);
     printf("# cancel: %d hanging calls, one sink each (%ld ended before Cancel); Cancel on each, its"
