@@ -66,10 +66,14 @@ describe("error objects", function()
     assert.matches("^wbem: 0x8004DEAD: ", tostring(e))
   end)
 
-  it("refuse a missing or out-of-range hresult", function()
-    assert.has_error(function() wbem.error{} end)
-    assert.has_error(function() wbem.error{ hresult = 0x100000000 } end)
-    assert.has_error(function() wbem.error{ hresult = 1.5 } end)
+  it("refuse a missing or out-of-range hresult, naming wbem.error and the field, at the caller's line", function()
+    for _, bad in ipairs{ {}, { hresult = 0x100000000 }, { hresult = -0x80000001 }, { hresult = 1.5 },
+                          { hresult = 0 / 0 }, { hresult = math.huge }, { hresult = "0x80041002" } } do
+      local ok, err = pcall(function() local _ = wbem.error(bad) end)
+      assert.is_false(ok)
+      assert.matches("^spec[/\\]errors_spec%.lua:%d+: wbem%.error: field 'hresult' must be an integer of 32 bits", err)
+    end
+    assert.matches("wbem%.error: expects a table of fields, got nil", select(2, pcall(wbem.error)))
   end)
 
   it("are told apart from other values", function()

@@ -35,7 +35,7 @@
 #define EXT_KEY     "wbem.extensions"
 #define OUT_KEY     "wbem.out"
 #define FALLBACK_KEY "wbem.fallback"  /* function(obj, name, ...) for WMI methods answered E_NOTIMPL */
-#define DATE_KEY    "wbem.date_put"  /* function(t) -> the CIM datetime string of a date table */
+#define DATE_KEY    "wbem.date_put"  /* function(t, name) -> the CIM datetime string of a date table */
 
 typedef wbem_object object;
 typedef wbem_member member;
@@ -416,7 +416,8 @@ static int obj_newindex(lua_State *L) {
     lua_pop(L, 1);
     if (wmi && lua_getfield(L, LUA_REGISTRYINDEX, DATE_KEY) == LUA_TFUNCTION) {
       lua_pushvalue(L, 3);
-      lua_call(L, 1, 1);
+      lua_pushvalue(L, 2);         /* the property's name, for the error of a bad date */
+      lua_call(L, 2, 1);
       lua_replace(L, 3);
     } else if (wmi) lua_pop(L, 1);
   }
@@ -464,7 +465,8 @@ static int obj_eq(lua_State *L) {
 
 /* ---- functions ---------------------------------------------------------------------- */
 
-/* core.date_put(fn): fn(t) -> the string a date table t put into a WMI object becomes. */
+/* core.date_put(fn): fn(t, name) -> the string a date table t put into the property name
+** of a WMI object becomes. */
 static int l_date_put(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   lua_settop(L, 1);

@@ -63,6 +63,14 @@ M.wait_handle = core.wait_handle  -- a HANDLE signalled while events wait, for h
 --- Builds an error object: wbem.error{ hresult = 0x80041002, operation = "..." }.
 -- name and message are derived from hresult when not given.
 function M.error(fields)
+  if type(fields) ~= "table" then
+    error("wbem.error: expects a table of fields, got " .. options.show(fields), 2)
+  end
+  local hr = fields.hresult
+  if math.type(hr) ~= "integer" or hr < -0x80000000 or hr > 0xFFFFFFFF then
+    error("wbem.error: field 'hresult' must be an integer of 32 bits (signed or unsigned), got "
+          .. options.show(hr), 2)
+  end
   return core.error(fields)
 end
 
@@ -97,8 +105,18 @@ function M.create(progid)
 end
 
 -- A date table (os.date("*t")'s shape) assigned to a property of a WMI object becomes its
--- CIM datetime string: obj.InstallDate = os.date("!*t") works as the string would.
-core.date_put(M.datetime.format)
+-- CIM datetime string: obj.InstallDate = os.date("!*t") works as the string would. A table
+-- format refuses names the property, at the line of the assignment (called from the
+-- object's __newindex: level 3).
+local format = M.datetime.format
+core.date_put(function(t, name)
+  local ok, s = pcall(format, t)
+  if ok then return s end
+  if type(s) == "string" then
+    error(("wbem: the value for '%s': %s"):format(name, (s:gsub("^wbem%.datetime%.format: ", ""))), 3)
+  end
+  error(s, 0)
+end)
 
 -- A direct call of a WMI method that the object answers with E_NOTIMPL is made again
 -- through ExecMethod_ (wbem.fallback), so that scripts need not choose.
