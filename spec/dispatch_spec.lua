@@ -309,6 +309,10 @@ describe("creating and binding objects", function()
   it("refuses arguments that are not strings", function()
     assert.has_error(function() wbem.create(nil) end, "wbem.create: expects a progid string, got a nil")
     assert.has_error(function() wbem.get({}) end, "wbem.get: expects a moniker string, got a table")
+    assert.has_error(function() wbem.get("winmgmts:\xff") end,
+                     "wbem.get: the moniker is not valid UTF-8 (a bad byte at offset 9)")
+    assert.has_error(function() wbem.create("Scripting.\xc0\x80") end,
+                     "wbem.create: the progid is not valid UTF-8 (a bad byte at offset 10)")
   end)
 
   it("gives an error object for a moniker nobody parses", function()

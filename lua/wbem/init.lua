@@ -81,11 +81,20 @@ end
 -- with E_NOTIMPL (Wine 8 does, for every WMI method) comes here too (wbem.fallback).
 M.exec = exec.exec
 
+-- Raises fname's error unless s is valid UTF-8 (what COM gets is UTF-16 made from it).
+local function check_utf8(s, fname, what)
+  local _, bad = utf8.len(s)
+  if bad then
+    error(("%s: the %s is not valid UTF-8 (a bad byte at offset %d)"):format(fname, what, bad - 1), 3)
+  end
+end
+
 --- Binds a moniker ("winmgmts:..." or any display name) to its object.
 function M.get(moniker)
   if type(moniker) ~= "string" then
     error("wbem.get: expects a moniker string, got a " .. type(moniker), 2)
   end
+  check_utf8(moniker, "wbem.get", "moniker")
   local obj = core.get(moniker)
   if moniker:lower():find("^winmgmts:") then
     core.settings(obj, provider.for_prefix(provider.DEFAULT_PREFIX))
@@ -98,6 +107,7 @@ function M.create(progid)
   if type(progid) ~= "string" then
     error("wbem.create: expects a progid string, got a " .. type(progid), 2)
   end
+  check_utf8(progid, "wbem.create", "progid")
   local settings
   local prefix = progid:match("^([^.]+)%.SWbem%w+")
   if prefix then settings = provider.for_prefix(prefix) end
