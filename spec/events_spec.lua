@@ -507,6 +507,25 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       simfix.item_class(svc)
     end)
 
+    it("within = s goes after the FROM class, a word WITHIN inside a string literal notwithstanding #sim", function()
+      local q = "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'LuaSpec_Item' "
+                .. "AND TargetInstance.Name = 'within'"
+      local names = {}
+      local sub = { svc:events(q, { within = 0.05, timeout = 5000 }) }
+      wbem.spawn(function()
+        for ev in table.unpack(sub) do
+          local item <close> = ev.TargetInstance
+          names[#names + 1] = item.Name
+          ev:close()
+          break
+        end
+      end)
+      put_item(svc, "other", 1)
+      put_item(svc, "within", 2)
+      wbem.run()
+      assert.same({ "within" }, names)
+    end)
+
     it("bad input is refused naming the function and the option", function()
       assert.matches("svc:events: the WQL event query must be a string, got nil", raises(svc.events, svc))
       assert.matches("svc:events: expects a bridged object before the colon",

@@ -57,14 +57,37 @@ local check_events = options.checker("svc:events", options.merge(common, {
 }))
 local check_subscribe = options.checker("svc:subscribe", options.merge(common, { on_error = options.fn }))
 
+-- The query in upper case with its string literals ('...' or "...", a backslash escaping
+-- the next character) blanked, so that a word inside one is not taken for a keyword.
+local function keywords_of(wql)
+  local out, i, n = {}, 1, #wql
+  while i <= n do
+    local c = wql:sub(i, i)
+    if c == "'" or c == '"' then
+      local j = i + 1
+      while j <= n and wql:sub(j, j) ~= c do
+        if wql:sub(j, j) == "\\" then j = j + 1 end
+        j = j + 1
+      end
+      out[#out + 1] = (" "):rep(math.min(j, n) - i + 1)
+      i = j + 1
+    else
+      out[#out + 1] = c:upper()
+      i = i + 1
+    end
+  end
+  return table.concat(out)
+end
+
 -- The query with "WITHIN s" after its FROM class, unless it has a WITHIN of its own.
 local function within_query(wql, s, fname)
   if s == nil then return wql end
-  if wql:upper():find("%f[%w_]WITHIN%f[^%w_]") then
+  local upper = keywords_of(wql)
+  if upper:find("%f[%w_]WITHIN%f[^%w_]") then
     error(fname .. ": option 'within': the query has a WITHIN clause of its own", 4)
   end
   local text = math_type(s) == "integer" and tostring(s) or ("%.6g"):format(s)
-  local at = select(2, wql:upper():find("%f[%w_]FROM%s+[%w_]+"))
+  local at = select(2, upper:find("%f[%w_]FROM%s+[%w_]+"))
   if not at then
     error(fname .. ": option 'within': the query has no FROM class to put WITHIN after", 4)
   end
