@@ -48,6 +48,25 @@ end
 -- and the delivery mode are the describe block's. Those that fire extrinsic events or
 -- use the simulator's knobs are tagged #sim; the others run against real WMI too.
 local mode, delivery, control, svc
+
+-- The name of the first item whose creation the event query q (with opts) reports, of
+-- the items put after it registers, each { name, size }: in a list, as a task reads it.
+local function first_created(q, opts, ...)
+  local names = {}
+  local sub = { svc:events(q, opts) }   -- registered before anything happens
+  wbem.spawn(function()
+    for ev in table.unpack(sub) do
+      local t <close> = ev.TargetInstance
+      names[#names + 1] = t.Name
+      ev:close()
+      break
+    end
+  end)
+  for _, item in ipairs{ ... } do put_item(svc, item[1], item[2]) end
+  wbem.run()
+  return names
+end
+
 local function prepare()
   if control then control.Delivery = delivery end
   tick_class(svc)
@@ -112,20 +131,8 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
     end)
 
     it("WHERE on TargetInstance properties selects the events", function()
-      local names = {}
-      local sub = { svc:events(CREATED .. " AND TargetInstance.Size = 7", WAIT) }   -- registered before anything happens
-      wbem.spawn(function()
-        for ev in table.unpack(sub) do
-          local t <close> = ev.TargetInstance
-          names[#names + 1] = t.Name
-          ev:close()
-          break
-        end
-      end)
-      put_item(svc, "small", 1)
-      put_item(svc, "seven", 7)
-      wbem.run()
-      assert.same({ "seven" }, names)
+      assert.same({ "seven" }, first_created(CREATED .. " AND TargetInstance.Size = 7", WAIT,
+                                             { "small", 1 }, { "seven", 7 }))
     end)
 
     it("a class with a provider but no event provider needs WITHIN: without it the loop raises WMI's error #sim", function()
@@ -510,20 +517,8 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
     it("within = s goes after the FROM class, a word WITHIN inside a string literal notwithstanding #sim", function()
       local q = "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'LuaSpec_Item' "
                 .. "AND TargetInstance.Name = 'within'"
-      local names = {}
-      local sub = { svc:events(q, { within = 0.05, timeout = 5000 }) }
-      wbem.spawn(function()
-        for ev in table.unpack(sub) do
-          local item <close> = ev.TargetInstance
-          names[#names + 1] = item.Name
-          ev:close()
-          break
-        end
-      end)
-      put_item(svc, "other", 1)
-      put_item(svc, "within", 2)
-      wbem.run()
-      assert.same({ "within" }, names)
+      assert.same({ "within" }, first_created(q, { within = 0.05, timeout = 5000 },
+                                              { "other", 1 }, { "within", 2 }))
     end)
 
     it("bad input is refused naming the function and the option", function()
