@@ -568,6 +568,20 @@ describe("worker subscriptions and the pool #sim", function()
     if not ok then error(err, 0) end
   end)
 
+  it("buffer bounds what the thread fetches ahead of a loop that does not read; nothing is lost", function()
+    local next_ev, _, _, closer = svc:events(TICKS, { buffer = 2, timeout = 5000 })
+    local _ <close> = closer
+    local before = simfix.live(control)
+    fire(control, svc, 1, 10)
+    local t = wbem.clock() + 300
+    while wbem.clock() < t do wbem.pump(20) end
+    assert.equal(2, simfix.live(control) - before)     -- fetched and unread: 2, not 10
+    for i = 1, 10 do
+      local ev <close> = next_ev()
+      assert.equal(i, ev.Seq)
+    end
+  end)
+
   it("a pump that raises while a subscription registers ends that subscription: nothing stays pending or listening", function()
     control.SyncLatencyMs = 300           -- the registration's round trip
     wbem.spawn(function()

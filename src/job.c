@@ -12,8 +12,8 @@
 **   core.workers([max, idle_ms]) -> the pool's figures
 **
 ** spec (a table or nil): query = true (enumerate the result, WBEM_QUERY_WINDOW objects
-** at most unread), events = true (the result is an SWbemEventSource: its NextEvent's
-** events come as a query's objects, until the job is abandoned), context = table with
+** at most unread, or window = n fewer), events = true (the result is an SWbemEventSource:
+** its NextEvent's events come as a query's objects, until the job is abandoned), context = table with
 ** context_arg = the position of its argument and
 ** named_value_set = the progid of the set to make on the worker, last_error = progid.
 **
@@ -216,7 +216,7 @@ static int l_job_call(lua_State *L) {
   wbem_job *job;
   wbem_member *m;
   const char *name;
-  int nargs, kind = WBEM_JOB_CALL, ctxpos = 0, base;
+  int nargs, kind = WBEM_JOB_CALL, ctxpos = 0, base, window = WBEM_QUERY_WINDOW;
   IDispatch *target;
   luaL_checkany(L, 1);
   if (!lua_isnil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
@@ -226,7 +226,12 @@ static int l_job_call(lua_State *L) {
   if (lua_istable(L, 2)) {
     if (lua_getfield(L, 2, "query") != LUA_TNIL && lua_toboolean(L, -1)) kind = WBEM_JOB_QUERY;
     if (lua_getfield(L, 2, "events") != LUA_TNIL && lua_toboolean(L, -1)) kind = WBEM_JOB_EVENTS;
-    lua_pop(L, 2);
+    if (lua_getfield(L, 2, "window") != LUA_TNIL) {   /* fewer objects ahead than the most */
+      lua_Integer w = luaL_checkinteger(L, -1);
+      luaL_argcheck(L, w >= 1, 2, "window out of range");
+      if (w < window) window = (int)w;
+    }
+    lua_pop(L, 3);
     if (lua_getfield(L, 2, "context") == LUA_TTABLE) {
       lua_getfield(L, 2, "context_arg");
       ctxpos = (int)luaL_checkinteger(L, -1);
@@ -265,7 +270,10 @@ static int l_job_call(lua_State *L) {
     }
   }
   marshal_args(L, job);
-  if (kind != WBEM_JOB_CALL) job->credit = WBEM_QUERY_WINDOW;
+  if (kind != WBEM_JOB_CALL) {
+    job->credit = window;
+    job->resume = (window + 1) / 2;
+  }
   if (wbem_com_is_sta()) {
     HRESULT hr = CoMarshalInterThreadInterfaceInStream(&IID_IDispatch, (IUnknown *)target, &job->target);
     if (FAILED(hr)) return wbem_raise(L, hr, "pass an object to a worker call", NULL);

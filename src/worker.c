@@ -168,7 +168,7 @@ HRESULT wbem_job_submit(wbem_job *job) {
 void wbem_job_credit(wbem_job *job, LONG n) {
   pool_enter();
   job->credit += n;
-  if (job->parked && job->credit >= WBEM_QUERY_RESUME) {
+  if (job->parked && job->credit >= job->resume) {
     job->parked = 0;
     pool.parked--;
     pool_push(job);

@@ -255,6 +255,7 @@ local function on_worker(obj, what, opts, kind, method, ...)
   local spec = worker.context_spec(provider.of(obj), ctx, args.n + 1)
   spec.query = kind == "query"
   spec.events = kind == "events"
+  spec.window = opts.window         -- at most so many objects fetched ahead (nil: the most)
   if ctx ~= nil then
     args.n = args.n + 1
     if type(ctx) == "table" then ctx = false end   -- a stand-in for the set made on the worker

@@ -113,6 +113,8 @@ local function start(svc, wql, opts, call, mode, fname)
   local query = within_query(wql, opts.within, fname)
   local op
   if mode == "worker" then
+    -- the buffer bounds what the thread fetches ahead of the loop (at most its window)
+    call = opts.buffer and options.merge(call, { window = opts.buffer }) or call
     op = async.on_worker(svc, "ExecNotificationQuery " .. query, call, "events",
                          "ExecNotificationQuery", query, "WQL", worker.query_flags(opts.flags))
     stream.open(op)                    -- bounded by the worker's window
