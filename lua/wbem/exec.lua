@@ -52,10 +52,13 @@ local function inparams(cls, method, params, fname)
     local set, err = pcall(function() inp[k] = v end)
     if not set then
       core.close(inp)
-      -- a value that cannot be converted (a closed object, a function...): say which
-      -- parameter, from the caller's line; WMI's own refusals keep their error object
+      -- a value that cannot be converted (a closed object, a function...): said from the
+      -- caller's line, as a parameter of the method (the put named it as a property's
+      -- value); WMI's own refusals keep their error object
       if type(err) == "string" then
-        misuse(fname, "parameter '%s': %s", k, (err:gsub("^.-:%d+: ", "", 1)))
+        local reason, put = options.unplaced(err), ("wbem: the value for '%s': "):format(k)
+        if reason:sub(1, #put) == put then reason = reason:sub(#put + 1) end
+        misuse(fname, "parameter '%s': %s", k, reason)
       end
       error(err, 0)
     end

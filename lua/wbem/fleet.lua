@@ -79,7 +79,7 @@ local function plan(hosts, given, fname)
     local ok, err = xpcall(connection.check, function(e) return e end, o)
     if not ok then
       error(("%s: hosts[%d] (%s): %s"):format(fname, i, o.server,
-        (tostring(err):gsub("^.-%.lua:%d+: ", ""):gsub("^wbem%.connect: ", ""))), 4)
+        (options.unplaced(tostring(err)):gsub("^wbem%.connect: ", ""))), 4)
     end
     list[i] = { host = o.server, options = o }
   end

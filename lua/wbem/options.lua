@@ -18,6 +18,12 @@ local huge, tointeger = math.huge, math.tointeger
 
 local M = {}
 
+--- msg without the position a Lua error put before it ("file.lua:12: "): for a message
+-- raised inside this library that is raised again from the caller's line.
+function M.unplaced(msg)
+  return (msg:gsub("^.-%.lua:%d+: ", "", 1))
+end
+
 -- How a value is shown in a message: numbers, booleans, nil and short strings as
 -- themselves, anything else by its type.
 function M.show(v)

@@ -178,7 +178,7 @@ function M.call_async(obj, name, args, opts)
   if not ok then
     -- an argument refused: said from the caller's line, not this file's
     if type(op) == "string" then
-      error("wbem.call_async: " .. op:gsub("^.-%.lua:%d+: ", ""):gsub("^wbem: ", ""), 2)
+      error("wbem.call_async: " .. options.unplaced(op):gsub("^wbem: ", ""), 2)
     end
     error(op, 0)
   end
