@@ -113,6 +113,19 @@ do
     harness.list(cs), harness.list(ratios, "%.2f")))
   out("inflight_inproc_c_wall_ms", harness.median(cs))
   out("inflight_inproc_lua_vs_c_pct", 100 * harness.median(ratios))
+  -- The floor beside it: the C client's rounds with the least any binding that parks each
+  -- call in a coroutine must add (bench/simbench.c), again alternating with plain rounds.
+  local floors = {}
+  local task = function() coroutine.yield() end
+  for r = 1, 5 do
+    collectgarbage(); collectgarbage()
+    local plain = c:round(INFLIGHT, 0)
+    collectgarbage(); collectgarbage()
+    floors[r] = c:floor(INFLIGHT, 0, task) / plain
+  end
+  print(("# inflight in one process: the floor (a coroutine and a finalized userdata per call) "
+         .. "over the raw C client %s"):format(harness.list(floors, "%.2f")))
+  out("inflight_floor_inproc_pct", 100 * harness.median(floors))
 end
 
 -- The cost of one pump(0) (a host's frame with nothing ready), in microseconds.
@@ -245,6 +258,20 @@ do
   do
     local c <close> = simbench.notify()
     out("notify_events_per_s", run("sink", c))
+    -- The floor: the C client's rounds with the least any binding that hands a Lua loop an
+    -- object per event must add (bench/simbench.c), alternating with plain rounds.
+    local floors = {}
+    for r = 1, NOTIFY_ROUNDS do
+      local plain = c:round()
+      local t0 = core.clock()
+      local objs = c:floor()
+      for i = 1, #objs do objs[i]:close() end
+      floors[r] = #objs / ((core.clock() - t0) / 1000) / plain
+    end
+    print(("# notify: the floor (a finalized userdata per event, kept in a table, closed by a "
+           .. "Lua loop) over the raw C client, round by round: %s"):format(
+           harness.list(floors, "%.2f")))
+    out("notify_floor_inproc_pct", 100 * median(floors))
   end
   print("# notify: " .. NOTIFY .. " extrinsic events fired at once, read by svc:events outside a "
         .. "task; the worker transport's figure (NextEvent on a worker) beside it")

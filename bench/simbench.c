@@ -13,7 +13,36 @@
 
 #define NOTIFY_META "simbench.notify"
 
-typedef struct handle { notify_bench *nb; IDispatch *svc; } handle;
+/* The floor of the notify figure: the least any binding must add to the raw C client's
+** work to hand a Lua loop one object per event, done from C. Each event the counter
+** receives is kept (AddRef) in a userdata with a finalizer, in a Lua table, as a
+** subscription's buffer keeps its events until the loop reads them; the loop then closes
+** each. No queue, no handler, no iterator. (floor_take runs inside the sink's Invoke: a
+** memory error there would unwind through COM, which a benchmark may accept.) */
+typedef struct handle {
+  notify_bench *nb;
+  IDispatch *svc;
+  lua_State *L;           /* during notify:floor(): the state, and the table at index buf */
+  int buf, n;
+} handle;
+
+#define FLOOR_OBJ_META "simbench.floor_object"
+
+static int floor_object_close(lua_State *L) {
+  IDispatch **p = luaL_checkudata(L, 1, FLOOR_OBJ_META);
+  if (*p) IDispatch_Release(*p);
+  *p = NULL;
+  return 0;
+}
+
+static void floor_take(void *ctx, IDispatch *obj) {
+  handle *h = ctx;
+  IDispatch **p = lua_newuserdatauv(h->L, sizeof *p, 0);
+  *p = obj;
+  IDispatch_AddRef(obj);
+  luaL_setmetatable(h->L, FLOOR_OBJ_META);
+  lua_rawseti(h->L, h->buf, ++h->n);
+}
 
 static int notify_gc(lua_State *L) {
   handle *h = luaL_checkudata(L, 1, NOTIFY_META);
@@ -24,17 +53,39 @@ static int notify_gc(lua_State *L) {
   return 0;
 }
 
+static handle *check_notify(lua_State *L) {
+  handle *h = luaL_checkudata(L, 1, NOTIFY_META);
+  if (!h->nb) luaL_error(L, "simbench: the notify bench is closed");
+  return h;
+}
+
 /* notify:round() -> events per second of one round, and the ms its FireEvent took
 ** (raises if they did not all come) */
 static int notify_round_l(lua_State *L) {
-  handle *h = luaL_checkudata(L, 1, NOTIFY_META);
-  double rate, fire_ms;
-  if (!h->nb) return luaL_error(L, "simbench: the notify bench is closed");
-  rate = notify_round(h->nb, &fire_ms);
+  handle *h = check_notify(L);
+  double fire_ms, rate = notify_round(h->nb, &fire_ms);
   if (rate < 0) return luaL_error(L, "simbench: a notify round failed");
   lua_pushnumber(L, rate);
   lua_pushnumber(L, fire_ms);
   return 2;
+}
+
+/* notify:floor() -> a round with the floor's work: the table of the events' objects,
+** each with a close method (raises if they did not all come) */
+static int notify_floor_l(lua_State *L) {
+  handle *h = check_notify(L);
+  double rate;
+  lua_settop(L, 1);
+  lua_createtable(L, 10000, 0);
+  h->L = L;
+  h->buf = 2;
+  h->n = 0;
+  notify_take(h->nb, floor_take, h);
+  rate = notify_round(h->nb, NULL);
+  notify_take(h->nb, NULL, NULL);
+  h->L = NULL;
+  if (rate < 0) return luaL_error(L, "simbench: a notify round failed");
+  return 1;
 }
 
 /* notify() -> the raw C client's subscription, on a connection of its own (the Lua thread
@@ -44,6 +95,7 @@ static int notify_new(lua_State *L) {
   handle *h = lua_newuserdatauv(L, sizeof *h, 0);
   h->nb = NULL;
   h->svc = NULL;
+  h->L = NULL;
   luaL_setmetatable(L, NOTIFY_META);
   if (!g_ctl && !(g_ctl = sim_create(L"WbemSim.Control", &hr)))
     return luaL_error(L, "simbench: no WbemSim.Control: %s", hr_name(hr));
@@ -69,17 +121,64 @@ static int inflight_gc(lua_State *L) {
   return 0;
 }
 
-/* inflight:round(n, latency_ms) -> wall ms of n puts in flight (raises if one failed) */
-static int inflight_round_l(lua_State *L) {
+/* The floor of the in-flight figure: the least any binding that runs each call in a
+** coroutine must add to the raw C client's work, done from C. Per call a task (a Lua
+** function, run until it yields) and a userdata with a finalizer (the call's handle),
+** both kept in a table while the call is pending, and the task resumed to its end once
+** the call has completed. No options, no operation, no queue. */
+#define FLOOR_OP_META "simbench.floor_op"
+enum { FLOOR_TASKS = 4, FLOOR_FN = 5 };   /* stack slots during inflight:floor() */
+
+static int floor_op_gc(lua_State *L) { (void)L; return 0; }
+
+static void floor_issued(void *ctx, int i) {
+  lua_State *L = ctx;
+  lua_State *co = lua_newthread(L);
+  int nres;
+  lua_newuserdatauv(L, 8, 0);
+  luaL_setmetatable(L, FLOOR_OP_META);
+  lua_rawseti(L, FLOOR_TASKS, 2 * i + 2);
+  lua_pushvalue(L, FLOOR_FN);
+  lua_xmove(L, co, 1);
+  lua_rawseti(L, FLOOR_TASKS, 2 * i + 1);
+  if (lua_resume(co, L, 0, &nres) == LUA_YIELD) lua_pop(co, nres);
+}
+
+static void floor_done(void *ctx, int i) {
+  lua_State *L = ctx;
+  int nres;
+  lua_rawgeti(L, FLOOR_TASKS, 2 * i + 1);
+  lua_resume(lua_tothread(L, -1), L, 0, &nres);
+  lua_pop(L, 1);
+}
+
+static int inflight_run(lua_State *L, int floor) {
   inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
   int n = (int)luaL_checkinteger(L, 2);
   LONG latency = (LONG)luaL_optinteger(L, 3, 0);
   inflight_figures f;
+  int failed;
   if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
-  if (inflight_round(h->obj, n, latency, &f)) return luaL_error(L, "simbench: an in-flight round failed");
+  if (floor) {
+    luaL_checktype(L, 4, LUA_TFUNCTION);
+    lua_settop(L, 4);
+    lua_createtable(L, 2 * n, 0);
+    lua_insert(L, FLOOR_TASKS);
+    inflight_floor(floor_issued, floor_done, L);
+  }
+  failed = inflight_round(h->obj, n, latency, &f);
+  inflight_floor(NULL, NULL, NULL);
+  if (failed) return luaL_error(L, "simbench: an in-flight round failed");
   lua_pushnumber(L, f.wall_ms);
   return 1;
 }
+
+/* inflight:round(n, latency_ms) -> wall ms of n puts in flight (raises if one failed) */
+static int inflight_round_l(lua_State *L) { return inflight_run(L, 0); }
+
+/* inflight:floor(n, latency_ms, task) -> the same with the floor's work; task is a
+** function that yields once (coroutine.yield) */
+static int inflight_floor_l(lua_State *L) { return inflight_run(L, 1); }
 
 /* inflight() -> the raw C client's object to put, of a class of its own (SimB_Item), on
 ** a connection of its own */
@@ -102,12 +201,14 @@ static int inflight_new(lua_State *L) {
 
 static const luaL_Reg inflight_methods[] = {
   {"round", inflight_round_l},
+  {"floor", inflight_floor_l},
   {"close", inflight_gc},
   {NULL, NULL}
 };
 
 static const luaL_Reg notify_methods[] = {
   {"round", notify_round_l},
+  {"floor", notify_floor_l},
   {"close", notify_gc},
   {NULL, NULL}
 };
@@ -129,6 +230,20 @@ static void new_meta(lua_State *L, const char *name, lua_CFunction gc, const lua
 __declspec(dllexport) int luaopen_simbench(lua_State *L) {
   new_meta(L, NOTIFY_META, notify_gc, notify_methods);
   new_meta(L, INFLIGHT_META, inflight_gc, inflight_methods);
+  if (luaL_newmetatable(L, FLOOR_OP_META)) {
+    lua_pushcfunction(L, floor_op_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_pop(L, 1);
+  if (luaL_newmetatable(L, FLOOR_OBJ_META)) {
+    lua_pushcfunction(L, floor_object_close);
+    lua_setfield(L, -2, "__gc");
+    lua_newtable(L);
+    lua_pushcfunction(L, floor_object_close);
+    lua_setfield(L, -2, "close");
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
   lua_newtable(L);
   lua_pushcfunction(L, notify_new);
   lua_setfield(L, -2, "notify");

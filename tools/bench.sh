@@ -45,6 +45,8 @@ wineserver -w
     target["inflight_10000_wall_ms"] = "Lua/C <= 1.3"
     target["inflight_100000_wall_ms"] = "Lua/C <= 1.3"
     target["inflight_inproc_lua_vs_c_pct"] = "<= 130"
+    target["notify_floor_inproc_pct"] = "bound of 90"
+    target["inflight_floor_inproc_pct"] = "bound of 130"
     target["cancel_us_per_op"] = "Lua < 20 us"
     target["first_read_us"] = "Lua <= 18.3 us"
     target["idle_2s_cpu_ms"] = "< 20 ms"

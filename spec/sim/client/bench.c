@@ -127,6 +127,16 @@ static int bench_latency(IDispatch *obj)
  * pumps once (so all are pending, or completed and queued for this apartment), then
  * pumped to completion; Control.LatencyMs is latency_ms meanwhile. Also run in the Lua
  * bridge's process, round by round beside the bridge's (bench/simbench.c). */
+static void (*floor_issued)(void *ctx, int i), (*floor_done)(void *ctx, int i);
+static void *floor_ctx;
+
+void inflight_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx)
+{
+    floor_issued = issued;
+    floor_done = done;
+    floor_ctx = ctx;
+}
+
 int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
 {
     simsink *s = calloc(n, sizeof *s);
@@ -145,6 +155,7 @@ int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
         LONGLONG b = qpc();
         opened++;
         if (FAILED(issue(obj, &s[i], 0))) failed = 1;
+        else if (floor_issued) floor_issued(floor_ctx, i);
         in_open += b - a;
         in_call += qpc() - b;
     }
@@ -152,6 +163,7 @@ int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
     SIZE_T pu1 = private_usage(), vq1 = committed_private();
     /* a minute more than the latency and a millisecond per operation */
     if (!failed && !wait_group_completed(&g, n, 60000 + (DWORD)latency_ms + (DWORD)n)) failed = 1;
+    if (floor_done) for (int i = 0; i < opened; i++) floor_done(floor_ctx, i);
     double t1 = now_ms();
     f->completed = g.completed;
     for (int i = 0; i < opened; i++) simsink_close(&s[i]);
@@ -271,7 +283,12 @@ static int bench_idle(void)
  * leaving their release out of the time. */
 #define NOTIFY_EVENTS 10000
 #define NOTIFY_ROUNDS 5
-typedef struct counter { IDispatch IDispatch_iface; LONG ready; } counter;
+typedef struct counter {
+    IDispatch IDispatch_iface;
+    LONG ready;
+    void (*take)(void *ctx, IDispatch *obj);   /* bench/simbench.c's floor: keeps the object */
+    void *take_ctx;
+} counter;
 static HRESULT WINAPI counter_qi(IDispatch *iface, REFIID riid, void **out)
 {
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &DIID_SimSinkEvents)) {
@@ -292,7 +309,11 @@ static HRESULT WINAPI counter_invoke(IDispatch *iface, DISPID id, REFIID riid, L
 {
     (void)riid; (void)l; (void)f; (void)dp; (void)ei; (void)ae;
     if (res) VariantInit(res);
-    if (id == EV_OBJECT_READY) ((counter *)iface)->ready++;   /* the event object goes with the call */
+    if (id == EV_OBJECT_READY) {
+        counter *c = (counter *)iface;
+        c->ready++;   /* the event object goes with the call, unless a floor takes it */
+        if (c->take && dp->cArgs == 2 && V_VT(&dp->rgvarg[1]) == VT_DISPATCH) c->take(c->take_ctx, V_DISPATCH(&dp->rgvarg[1]));
+    }
     return S_OK;
 }
 static const IDispatchVtbl counter_vtbl = {
@@ -349,6 +370,12 @@ double notify_round(notify_bench *nb, double *fire_ms)
     double t1 = now_ms();
     if (FAILED(hr) || nb->c.ready != NOTIFY_EVENTS) return -1;
     return NOTIFY_EVENTS / ((t1 - t0) / 1000.0);
+}
+
+void notify_take(notify_bench *nb, void (*take)(void *ctx, IDispatch *obj), void *ctx)
+{
+    nb->c.take = take;
+    nb->c.take_ctx = ctx;
 }
 
 void notify_close(notify_bench *nb)

@@ -284,6 +284,8 @@ typedef struct notify_bench notify_bench;
 notify_bench *notify_open(IDispatch *svc, HRESULT *hr);
 double notify_round(notify_bench *nb, double *fire_ms);
 void notify_close(notify_bench *nb);
+/* Each event object received is passed to take (borrowed: take AddRefs what it keeps). */
+void notify_take(notify_bench *nb, void (*take)(void *ctx, IDispatch *obj), void *ctx);
 /* The in-flight figure (bench.c), also run in the Lua bridge's process: nonzero if a
 ** call failed or they did not all complete. */
 typedef struct inflight_figures {
@@ -291,5 +293,8 @@ typedef struct inflight_figures {
     LONG completed;
 } inflight_figures;
 int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f);
+/* bench/simbench.c's floor: issued(ctx, i) after each call is made, done(ctx, i) for each
+** once all have completed (NULL, NULL: none) */
+void inflight_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx);
 
 #endif
