@@ -196,6 +196,34 @@ do
   control.Hang = false
   assert(timeouts == CANCEL_OPS)
   out("cancel_us_per_op", (t1 - t0) * 1000 / CANCEL_OPS)
+  -- The raw C client's cancel rounds in this process (bench/simbench.c), each before a
+  -- round of its floor: the least any binding that parks each call in a coroutine adds,
+  -- the task resumed once its call is cancelled, raising and catching the cancellation.
+  local simbench = require "simbench"
+  local c <close> = simbench.inflight()
+  local err_mt = { __tostring = function(e) return e.message end }
+  local function park_then_fail()
+    coroutine.yield()
+    error(setmetatable({ hresult = 0x80041032, timeout = true,
+                         message = "timed out after 200 ms; cancelled" }, err_mt), 0)
+  end
+  local function task()
+    local ok, err = pcall(park_then_fail)
+    assert(not ok and err.timeout)
+  end
+  local cs, floors = {}, {}
+  for r = 1, 5 do
+    collectgarbage(); collectgarbage()
+    cs[r] = c:cancel()
+    collectgarbage(); collectgarbage()
+    collectgarbage("stop")            -- as above: the collector is not timed
+    floors[r] = c:cancel_floor(task)
+    collectgarbage("restart")
+  end
+  print(("# cancel in one process: the raw C client %s us an operation, its floor %s"):format(
+    harness.list(cs), harness.list(floors)))
+  out("cancel_inproc_c_us_per_op", harness.median(cs))
+  out("cancel_floor_inproc_us_per_op", harness.median(floors))
 end
 
 -- The first property read on a fresh object: 1,000 objects got by path, each read once.
@@ -264,12 +292,13 @@ do
     for r = 1, NOTIFY_ROUNDS do
       local plain = c:round()
       local t0 = core.clock()
-      local objs = c:floor()
-      for i = 1, #objs do objs[i]:close() end
+      local objs, i = c:floor(), 0
+      -- read as a loop reads a subscription: a generic for, each object closed
+      for o in function() i = i + 1; return objs[i] end do o:close() end
       floors[r] = #objs / ((core.clock() - t0) / 1000) / plain
     end
-    print(("# notify: the floor (a finalized userdata per event, kept in a table, closed by a "
-           .. "Lua loop) over the raw C client, round by round: %s"):format(
+    print(("# notify: the floor (a finalized userdata per event, kept in a table, read by a "
+           .. "generic for and closed) over the raw C client, round by round: %s"):format(
            harness.list(floors, "%.2f")))
     out("notify_floor_inproc_pct", 100 * median(floors))
   end

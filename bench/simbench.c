@@ -152,6 +152,18 @@ static void floor_done(void *ctx, int i) {
   lua_pop(L, 1);
 }
 
+/* The floor's slots for a round of n calls, its task the function at fn (2 or 4), and
+** its hooks in place */
+static void floor_begin(lua_State *L, int fn, int n) {
+  luaL_checktype(L, fn, LUA_TFUNCTION);
+  lua_settop(L, FLOOR_FN);
+  lua_pushvalue(L, fn);
+  lua_replace(L, FLOOR_FN);
+  lua_createtable(L, 2 * n, 0);
+  lua_replace(L, FLOOR_TASKS);
+  bench_floor(floor_issued, floor_done, L);
+}
+
 static int inflight_run(lua_State *L, int floor) {
   inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
   int n = (int)luaL_checkinteger(L, 2);
@@ -159,15 +171,9 @@ static int inflight_run(lua_State *L, int floor) {
   inflight_figures f;
   int failed;
   if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
-  if (floor) {
-    luaL_checktype(L, 4, LUA_TFUNCTION);
-    lua_settop(L, 4);
-    lua_createtable(L, 2 * n, 0);
-    lua_insert(L, FLOOR_TASKS);
-    inflight_floor(floor_issued, floor_done, L);
-  }
+  if (floor) floor_begin(L, 4, n);
   failed = inflight_round(h->obj, n, latency, &f);
-  inflight_floor(NULL, NULL, NULL);
+  bench_floor(NULL, NULL, NULL);
   if (failed) return luaL_error(L, "simbench: an in-flight round failed");
   lua_pushnumber(L, f.wall_ms);
   return 1;
@@ -179,6 +185,31 @@ static int inflight_round_l(lua_State *L) { return inflight_run(L, 0); }
 /* inflight:floor(n, latency_ms, task) -> the same with the floor's work; task is a
 ** function that yields once (coroutine.yield) */
 static int inflight_floor_l(lua_State *L) { return inflight_run(L, 1); }
+
+/* The cancel figure's rounds, on the same object; with task, its floor: what any binding
+** that parks each call in a coroutine and raises its cancellation there adds (task makes
+** and raises the error itself once resumed, and catches it). */
+static int cancel_run(lua_State *L, int floor) {
+  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  cancel_figures f;
+  int failed;
+  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
+  if (floor) floor_begin(L, 2, CANCEL_OPS);
+  failed = cancel_round(h->obj, &f);
+  bench_floor(NULL, NULL, NULL);
+  if (failed)
+    return luaL_error(L, "simbench: a cancel round failed (%d calls made, %d ended before Cancel, %d "
+                      "cancelled) %s", f.opened, (int)f.early, f.cancelled, disp_last_error());
+  lua_pushnumber(L, f.us_per_op);
+  return 1;
+}
+
+/* inflight:cancel() -> us per operation of CANCEL_OPS hanging calls cancelled */
+static int cancel_round_l(lua_State *L) { return cancel_run(L, 0); }
+
+/* inflight:cancel_floor(task) -> the same with the floor's work; task yields once, then
+** raises and catches its cancellation */
+static int cancel_floor_l(lua_State *L) { return cancel_run(L, 1); }
 
 /* inflight() -> the raw C client's object to put, of a class of its own (SimB_Item), on
 ** a connection of its own */
@@ -202,6 +233,8 @@ static int inflight_new(lua_State *L) {
 static const luaL_Reg inflight_methods[] = {
   {"round", inflight_round_l},
   {"floor", inflight_floor_l},
+  {"cancel", cancel_round_l},
+  {"cancel_floor", cancel_floor_l},
   {"close", inflight_gc},
   {NULL, NULL}
 };

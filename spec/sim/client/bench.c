@@ -15,7 +15,6 @@
 #define EVENT_BATCH 100
 #define EVENT_STEPS 8        /* OnProgress per op with SendStatus: 10 events per op */
 #define LAT_OPS 1000
-#define CANCEL_OPS 2000
 #define FIRST_READS 1000
 
 static DISPID put_async_id;
@@ -130,7 +129,7 @@ static int bench_latency(IDispatch *obj)
 static void (*floor_issued)(void *ctx, int i), (*floor_done)(void *ctx, int i);
 static void *floor_ctx;
 
-void inflight_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx)
+void bench_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx)
 {
     floor_issued = issued;
     floor_done = done;
@@ -196,23 +195,28 @@ static int bench_inflight(IDispatch *obj, int n, LONG latency_ms)
 
 /* Cancel of calls that would never end (Control.Hang): CANCEL_OPS calls, each on its own
  * sink, all pending; timed: Cancel on every sink (by IDispatch, as a script calls it), the
- * OnCompleted(WBEM_E_CALL_CANCELLED) of each, every sink closed */
-static int bench_cancel(IDispatch *obj)
+ * OnCompleted(WBEM_E_CALL_CANCELLED) of each, every sink closed. Also run in the Lua
+ * bridge's process (bench/simbench.c), with bench_floor's hooks: issued(ctx, i) after
+ * each call is made (not timed), done(ctx, i) for each once all have completed (timed). */
+int cancel_round(IDispatch *obj, cancel_figures *f)
 {
     static simsink s[CANCEL_OPS];
     ev_group g;
     DISPID cancel_id = DISPID_UNKNOWN;
     int failed = 0, opened = 0, cancelled = 0;
+    memset(f, 0, sizeof *f);
+    if (!put_async_id && FAILED(disp_id(obj, L"PutAsync_", &put_async_id))) return 1;
     ev_group_init(&g);
     disp_put(g_ctl, L"Hang", v_bool(TRUE));
     for (int i = 0; i < CANCEL_OPS && !failed; i++) {
         if (FAILED(simsink_open(&s[i], NULL, &g))) { failed = 1; break; }
         opened++;
         if (FAILED(issue(obj, &s[i], 0))) failed = 1;
+        else if (floor_issued) floor_issued(floor_ctx, i);
     }
     if (!failed && FAILED(disp_id(s[0].sink, L"Cancel", &cancel_id))) failed = 1;
     pump_for(200);     /* the worker takes every call up and leaves it hanging */
-    LONG early = g.completed;
+    f->early = g.completed;
     LONGLONG t0 = qpc(), in_check = 0;
     for (int i = 0; i < opened && !failed; i++)
         if (FAILED(disp_invoke_id(s[i].sink, cancel_id, DISPATCH_METHOD, NULL, 0, NULL))) failed = 1;
@@ -221,19 +225,32 @@ static int bench_cancel(IDispatch *obj)
     LONGLONG c0 = qpc();
     for (int i = 0; i < opened; i++) cancelled += completed_hr(s[i].rcv) == WBEM_E_CALL_CANCELLED_;
     in_check = qpc() - c0;
+    if (floor_done && !failed) for (int i = 0; i < opened; i++) floor_done(floor_ctx, i);
     for (int i = 0; i < opened; i++) simsink_close(&s[i]);
-    double us = qpc_ms(qpc() - t0 - in_check) * 1000.0;
     /* where it goes: the calls to Cancel themselves, the simulator completing them and
-    ** the mailbox delivering OnCompleted, the sinks' close */
-    printf("# cancel: Cancel on each sink %.1f ms, until every OnCompleted %.1f ms, the sinks closed %.1f ms\n",
-           qpc_ms(t_cancelled - t0), qpc_ms(c0 - t_cancelled), qpc_ms(qpc() - c0 - in_check));
+    ** the mailbox delivering OnCompleted, the sinks' close (the floor's work with it) */
+    f->cancel_ms = qpc_ms(t_cancelled - t0);
+    f->completed_ms = qpc_ms(c0 - t_cancelled);
+    f->closed_ms = qpc_ms(qpc() - c0 - in_check);
+    f->us_per_op = qpc_ms(qpc() - t0 - in_check) * 1000.0 / CANCEL_OPS;
+    f->opened = opened;
+    f->cancelled = cancelled;
     disp_put(g_ctl, L"Hang", v_bool(FALSE));
     ev_group_free(&g);
+    return failed || f->early || cancelled != CANCEL_OPS;
+}
+
+static int bench_cancel(IDispatch *obj)
+{
+    cancel_figures f;
+    int failed = cancel_round(obj, &f);
+    printf("# cancel: Cancel on each sink %.1f ms, until every OnCompleted %.1f ms, the sinks closed %.1f ms\n",
+           f.cancel_ms, f.completed_ms, f.closed_ms);
     printf("# cancel: %d hanging calls, one sink each (%ld ended before Cancel); Cancel on each, its"
            " OnCompleted, the sink closed: %.1f ms, %d of them WBEM_E_CALL_CANCELLED\n",
-           opened, (long)early, us / 1000.0, cancelled);
-    if (failed || early || cancelled != CANCEL_OPS) { printf("# cancel: FAILED %s\n", disp_last_error()); return 1; }
-    printf("cancel_us_per_op %.2f\n", us / CANCEL_OPS);
+           f.opened, (long)f.early, f.us_per_op * CANCEL_OPS / 1000.0, f.cancelled);
+    if (failed) { printf("# cancel: FAILED %s\n", disp_last_error()); return 1; }
+    printf("cancel_us_per_op %.2f\n", f.us_per_op);
     return 0;
 }
 

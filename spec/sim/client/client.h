@@ -295,6 +295,15 @@ typedef struct inflight_figures {
 int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f);
 /* bench/simbench.c's floor: issued(ctx, i) after each call is made, done(ctx, i) for each
 ** once all have completed (NULL, NULL: none) */
-void inflight_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx);
+void bench_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx);
+/* The cancel figure (bench.c), also run in the Lua bridge's process, with the hooks of
+** bench_floor: done runs for each call once all have completed, and is timed. */
+#define CANCEL_OPS 2000
+typedef struct cancel_figures {
+    double us_per_op, cancel_ms, completed_ms, closed_ms;
+    LONG early;
+    int opened, cancelled;
+} cancel_figures;
+int cancel_round(IDispatch *obj, cancel_figures *f);
 
 #endif
