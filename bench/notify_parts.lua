@@ -13,15 +13,23 @@
 -- With "hold" the Lua rounds read every event first and close them all after, so that
 -- reading from the buffer and closing are timed apart.
 --
---   taskset -c 1 wine build/win/bin/lua.exe bench/notify_parts.lua [hold] [rounds]
+-- With "floor" it measures, instead of the parts, the bridge's rounds and the notify
+-- floor's (bench.lua's notify_inproc and notify_floor rows, without the rest of the
+-- bench): five rounds of the bridge's, each just after a plain round of the raw C
+-- client's, then five of the floor's (bench/simbench.c: each event kept in a finalized
+-- userdata, read by a generic for and closed), each just after a plain round; it prints
+-- the medians of the ratios to the plain rounds. Run it in several fresh processes.
+--
+--   taskset -c 1 wine build/win/bin/lua.exe bench/notify_parts.lua [hold|floor] [rounds]
 -- (WINEPREFIX=build/prefix, in a fresh wineserver, pinned as tools/bench.sh pins)
 local harness = require "bench.harness"
 local core = require "wbem.core"
 local simbench = require "simbench"
 
 local NOTIFY = 10000
-local hold = arg[1] == "hold"
-local ROUNDS = tonumber(arg[hold and 2 or 1]) or 15
+local mode = (arg[1] == "hold" or arg[1] == "floor") and arg[1] or nil
+local hold = mode == "hold"
+local ROUNDS = tonumber(arg[mode and 2 or 1]) or (mode == "floor" and 5 or 15)
 local clock, median, list = core.clock, harness.median, harness.list
 
 local control, svc, obj = harness.simulator()
@@ -33,6 +41,27 @@ local ev <close> = harness.extrinsic_event(svc, "Sim_LuaPartsEvent")
 local c <close> = simbench.notify()
 local next_ev, _, _, closer = svc:events("SELECT * FROM Sim_LuaPartsEvent", { buffer = NOTIFY })
 local _ <close> = closer
+
+if mode == "floor" then
+  local bridge, floor = {}, {}
+  for r = 1, ROUNDS do
+    local plain = c:round()
+    local t0 = clock()
+    control:FireEvent(ev, NOTIFY)
+    for _ = 1, NOTIFY do next_ev():close() end
+    bridge[r] = NOTIFY / ((clock() - t0) / 1000) / plain
+  end
+  for r = 1, ROUNDS do
+    local plain = c:round()
+    local t0 = clock()
+    local objs, i = c:floor(), 0
+    for o in function() i = i + 1; return objs[i] end do o:close() end
+    floor[r] = #objs / ((clock() - t0) / 1000) / plain
+  end
+  print(("bridge %.2f (%s)   floor %.2f (%s)"):format(median(bridge), list(bridge, "%.2f"),
+                                                     median(floor), list(floor, "%.2f")))
+  return
+end
 
 local f = { c_fire = {}, c_rest = {}, fire = {}, first = {}, rest = {}, read = {}, close = {},
             ratio = {} }
