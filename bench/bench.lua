@@ -22,36 +22,66 @@ print("# Lua bridge, STA, marshal delivery, LatencyMs 0, one sink per operation"
 
 -- Sink events per second into Lua handlers: batches of EVENT_BATCH puts in flight, each
 -- on its own sink (wbem.sink with Lua handlers), each sending EVENT_STEPS OnProgress,
--- OnObjectPut and OnCompleted.
+-- OnObjectPut and OnCompleted. One round is the figure; then the raw C client's rounds in
+-- this process (bench/simbench.c), each just before a round of the bridge's, as for the
+-- other in-process rows.
 do
-  control.ProgressSteps = EVENT_STEPS
-  local events, completed = 0, 0
-  local handlers = {
-    on_progress = function() events = events + 1 end,
-    on_object_put = function(path) events = events + 1; path:close() end,
-    on_completed = function() events = events + 1; completed = completed + 1 end,
-  }
-  local t0 = core.clock()
-  for _ = 1, EVENT_OPS // EVENT_BATCH do
-    local sinks = {}
-    completed = 0
-    for i = 1, EVENT_BATCH do
-      sinks[i] = svc:sink(handlers)
-      obj:PutAsync_(sinks[i], wbem.flags.SendStatus)
+  local function events_round()
+    control.ProgressSteps = EVENT_STEPS
+    local events, completed = 0, 0
+    local handlers = {
+      on_progress = function() events = events + 1 end,
+      on_object_put = function(path) events = events + 1; path:close() end,
+      on_completed = function() events = events + 1; completed = completed + 1 end,
+    }
+    local t0 = core.clock()
+    for _ = 1, EVENT_OPS // EVENT_BATCH do
+      local sinks = {}
+      completed = 0
+      for i = 1, EVENT_BATCH do
+        sinks[i] = svc:sink(handlers)
+        obj:PutAsync_(sinks[i], wbem.flags.SendStatus)
+      end
+      while completed < EVENT_BATCH do wbem.pump() end
+      for i = 1, EVENT_BATCH do sinks[i]:close(false) end
     end
-    while completed < EVENT_BATCH do wbem.pump() end
-    for i = 1, EVENT_BATCH do sinks[i]:close(false) end
+    local t1 = core.clock()
+    control.ProgressSteps = 0
+    assert(events == EVENT_OPS * (EVENT_STEPS + 2), "events: " .. events)
+    return events, t1 - t0
   end
-  local t1 = core.clock()
-  assert(events == EVENT_OPS * (EVENT_STEPS + 2), "events: " .. events)
+  local events, ms = events_round()
   print(("# events: %d ops, %d in flight, ProgressSteps %d, %d events in %.1f ms")
-        :format(EVENT_OPS, EVENT_BATCH, EVENT_STEPS, events, t1 - t0))
-  out("events_per_s", events / ((t1 - t0) / 1000))
-  control.ProgressSteps = 0
+        :format(EVENT_OPS, EVENT_BATCH, EVENT_STEPS, events, ms))
+  out("events_per_s", events / (ms / 1000))
+  local simbench = require "simbench"
+  local c <close> = simbench.inflight()
+  local ratios = {}
+  for r = 1, 9 do
+    local crate = c:events()
+    local n, t = events_round()
+    ratios[r] = n / (t / 1000) / crate
+  end
+  print(("# events in one process: Lua/C round by round %s"):format(harness.list(ratios, "%.2f")))
+  out("events_inproc_lua_vs_c_pct", 100 * harness.median(ratios))
 end
 
--- put_async completion latency: one at a time, from the call until it returns.
+-- put_async completion latency: one at a time, from the call until it returns. Then the
+-- raw C client's rounds in this process (bench/simbench.c), each just before a round of
+-- the bridge's: the ratio of the medians, round by round.
 harness.percentiles("latency", harness.round_trips(obj, LAT_OPS))
+do
+  local simbench = require "simbench"
+  local c <close> = simbench.inflight()
+  local ratios = {}
+  for r = 1, 9 do
+    local c_p50 = c:latency()
+    local lat = harness.round_trips(obj, LAT_OPS)
+    ratios[r] = lat[#lat // 2 + 1] / c_p50
+  end
+  print(("# latency in one process: Lua/C p50 round by round %s"):format(harness.list(ratios, "%.2f")))
+  out("latency_inproc_lua_vs_c_pct", 100 * harness.median(ratios))
+end
 
 -- N put_async in flight: every task started (its sink created, its call made) before the
 -- first pump, then pumped to completion. Memory per pending operation: process private

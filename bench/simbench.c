@@ -204,6 +204,28 @@ static int cancel_run(lua_State *L, int floor) {
   return 1;
 }
 
+/* inflight:events() -> events per second of the events figure's round (puts in batches
+** in flight, each sending OnProgress, OnObjectPut and OnCompleted) */
+static int events_round_l(lua_State *L) {
+  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  double rate;
+  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
+  if ((rate = events_round(h->obj, NULL, NULL)) < 0) return luaL_error(L, "simbench: an events round failed");
+  lua_pushnumber(L, rate);
+  return 1;
+}
+
+/* inflight:latency() -> the median round trip (us) of the latency figure's LAT_OPS puts,
+** one at a time */
+static int latency_round_l(lua_State *L) {
+  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  static double lat[LAT_OPS];
+  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
+  if (latency_round(h->obj, lat)) return luaL_error(L, "simbench: a latency round failed");
+  lua_pushnumber(L, lat[LAT_OPS / 2]);
+  return 1;
+}
+
 /* inflight:cancel() -> us per operation of CANCEL_OPS hanging calls cancelled */
 static int cancel_round_l(lua_State *L) { return cancel_run(L, 0); }
 
@@ -233,6 +255,8 @@ static int inflight_new(lua_State *L) {
 static const luaL_Reg inflight_methods[] = {
   {"round", inflight_round_l},
   {"floor", inflight_floor_l},
+  {"events", events_round_l},
+  {"latency", latency_round_l},
   {"cancel", cancel_round_l},
   {"cancel_floor", cancel_floor_l},
   {"close", inflight_gc},

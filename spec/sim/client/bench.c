@@ -14,10 +14,15 @@
 #define EVENT_OPS 2000
 #define EVENT_BATCH 100
 #define EVENT_STEPS 8        /* OnProgress per op with SendStatus: 10 events per op */
-#define LAT_OPS 1000
 #define FIRST_READS 1000
 
 static DISPID put_async_id;
+
+/* PutAsync_'s DISPID, looked up once for every figure; FALSE when obj has none */
+static BOOL know_put_async(IDispatch *obj)
+{
+    return put_async_id || SUCCEEDED(disp_id(obj, L"PutAsync_", &put_async_id));
+}
 
 static HRESULT issue(IDispatch *obj, simsink *s, LONG flags)
 {
@@ -63,13 +68,16 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* events per second: batches of EVENT_BATCH operations in flight, each on its own sink,
- * each sending EVENT_STEPS OnProgress + OnObjectPut + OnCompleted */
-static int bench_events(IDispatch *obj)
+ * each sending EVENT_STEPS OnProgress + OnObjectPut + OnCompleted. Also run in the Lua
+ * bridge's process (bench/simbench.c). Returns events per second, negative on failure;
+ * setup_ms (optional) gets the time spent opening sinks and calling. */
+double events_round(IDispatch *obj, LONG *count, double *setup_ms)
 {
     simsink s[EVENT_BATCH];
     ev_group g;
     LONG events = 0;
     int failed = 0;
+    if (!know_put_async(obj)) return -1;
     ctl_set_long(g_ctl, L"ProgressSteps", EVENT_STEPS);
     double t0 = now_ms();
     double setup = 0;
@@ -88,21 +96,32 @@ static int bench_events(IDispatch *obj)
     }
     double t1 = now_ms();
     ctl_set_long(g_ctl, L"ProgressSteps", 0);
+    if (count) *count = events;
+    if (setup_ms) *setup_ms = setup;
+    return failed ? -1 : events / ((t1 - t0) / 1000.0);
+}
+
+static int bench_events(IDispatch *obj)
+{
+    LONG events;
+    double setup, rate = events_round(obj, &events, &setup);
     printf("# events: %d ops, %d in flight, ProgressSteps %d with SendStatus, %ld events in %.1f ms"
            " (%.1f ms of it opening sinks and calling)\n",
-           EVENT_OPS, EVENT_BATCH, EVENT_STEPS, (long)events, t1 - t0, setup);
-    if (failed) { printf("# events: FAILED\n"); return 1; }
-    printf("events_per_s %.1f\n", events / ((t1 - t0) / 1000.0));
+           EVENT_OPS, EVENT_BATCH, EVENT_STEPS, (long)events, rate > 0 ? events / rate * 1000.0 : 0.0, setup);
+    if (rate < 0) { printf("# events: FAILED\n"); return 1; }
+    printf("events_per_s %.1f\n", rate);
     return 0;
 }
 
-/* completion latency: one operation at a time, from opening its sink to closing it */
-static int bench_latency(IDispatch *obj)
+/* completion latency: one operation at a time, from opening its sink to closing it; the
+ * LAT_OPS round trips in us, sorted, into lat. Also run in the Lua bridge's process
+ * (bench/simbench.c). Nonzero on failure. */
+int latency_round(IDispatch *obj, double *lat)
 {
-    static double lat[LAT_OPS];
     simsink s;
     ev_group g;            /* one wake-up handle for all, as the bridge has one per state */
     int failed = 0;
+    if (!know_put_async(obj)) return 1;
     ev_group_init(&g);
     /* the whole of one operation, as put_async does it: its own sink opened and
      * advised, the call, OnCompleted, the sink unadvised and released */
@@ -114,18 +133,20 @@ static int bench_latency(IDispatch *obj)
         lat[i] = qpc_ms(qpc() - t0) * 1000.0;
     }
     ev_group_free(&g);
-    if (failed) { printf("# latency: FAILED\n"); return 1; }
-    qsort(lat, LAT_OPS, sizeof lat[0], cmp_double);
+    if (!failed) qsort(lat, LAT_OPS, sizeof lat[0], cmp_double);
+    return failed;
+}
+
+static int bench_latency(IDispatch *obj)
+{
+    static double lat[LAT_OPS];
+    if (latency_round(obj, lat)) { printf("# latency: FAILED\n"); return 1; }
     printf("# latency: %d sequential operations: sink opened, PutAsync_, OnCompleted, sink closed\n", LAT_OPS);
     printf("latency_p50_us %.1f\n", lat[LAT_OPS / 2]);
     printf("latency_p99_us %.1f\n", lat[LAT_OPS * 99 / 100]);
     return 0;
 }
 
-/* n operations in flight: every sink created and every call made before the thread
- * pumps once (so all are pending, or completed and queued for this apartment), then
- * pumped to completion; Control.LatencyMs is latency_ms meanwhile. Also run in the Lua
- * bridge's process, round by round beside the bridge's (bench/simbench.c). */
 static void (*floor_issued)(void *ctx, int i), (*floor_done)(void *ctx, int i);
 static void *floor_ctx;
 
@@ -136,13 +157,17 @@ void bench_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i
     floor_ctx = ctx;
 }
 
+/* n operations in flight: every sink created and every call made before the thread
+ * pumps once (so all are pending, or completed and queued for this apartment), then
+ * pumped to completion; Control.LatencyMs is latency_ms meanwhile. Also run in the Lua
+ * bridge's process, round by round beside the bridge's (bench/simbench.c). */
 int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
 {
     simsink *s = calloc(n, sizeof *s);
     ev_group g;
     int failed = !s, opened = 0;
     memset(f, 0, sizeof *f);
-    if (!put_async_id && FAILED(disp_id(obj, L"PutAsync_", &put_async_id))) { free(s); return 1; }
+    if (!know_put_async(obj)) { free(s); return 1; }
     ev_group_init(&g);
     ctl_set_long(g_ctl, L"LatencyMs", latency_ms);
     SIZE_T pu0 = private_usage(), vq0 = committed_private();
@@ -205,7 +230,7 @@ int cancel_round(IDispatch *obj, cancel_figures *f)
     DISPID cancel_id = DISPID_UNKNOWN;
     int failed = 0, opened = 0, cancelled = 0;
     memset(f, 0, sizeof *f);
-    if (!put_async_id && FAILED(disp_id(obj, L"PutAsync_", &put_async_id))) return 1;
+    if (!know_put_async(obj)) return 1;
     ev_group_init(&g);
     disp_put(g_ctl, L"Hang", v_bool(TRUE));
     for (int i = 0; i < CANCEL_OPS && !failed; i++) {
@@ -449,7 +474,7 @@ int bench_main(void)
     make_class(svc, L"SimB_Item", NULL, "Name:string:key,Size:uint32");
     IDispatch *obj = spawn(svc, L"SimB_Item", &hr);
     disp_put(obj, L"Name", v_str(L"bench"));
-    if (FAILED(disp_id(obj, L"PutAsync_", &put_async_id))) {
+    if (!know_put_async(obj)) {
         printf("# no PutAsync_: %s\n", disp_last_error());
         failed = 1;
     }

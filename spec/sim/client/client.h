@@ -296,6 +296,14 @@ int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f);
 /* bench/simbench.c's floor: issued(ctx, i) after each call is made, done(ctx, i) for each
 ** once all have completed (NULL, NULL: none) */
 void bench_floor(void (*issued)(void *ctx, int i), void (*done)(void *ctx, int i), void *ctx);
+/* The events figure (bench.c), also run in the Lua bridge's process: events per second
+** (negative on failure); count and setup_ms (optional) get the events and the ms spent
+** opening sinks and calling. */
+double events_round(IDispatch *obj, LONG *count, double *setup_ms);
+/* The latency figure (bench.c), also run in the Lua bridge's process: LAT_OPS put round
+** trips one at a time, in us, sorted into lat; nonzero on failure. */
+#define LAT_OPS 1000
+int latency_round(IDispatch *obj, double *lat);
 /* The cancel figure (bench.c), also run in the Lua bridge's process, with the hooks of
 ** bench_floor: done runs for each call once all have completed, and is timed. */
 #define CANCEL_OPS 2000
