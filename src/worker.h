@@ -23,8 +23,6 @@ enum { WBEM_JOB_ITEM = 1, WBEM_JOB_DONE, WBEM_JOB_READY };
 /* How many objects of a query may wait unread on the queue before the worker stops
 ** fetching (backpressure): the loop's reading them gives the credit back. */
 #define WBEM_QUERY_WINDOW 32
-/* A parked query goes back to work once half its window came back as credit, not at
-** each object read: one wake-up of a worker per half window (job->resume). */
 /* An event source's NextEvent waits at most this long at a time, so that an abandoned
 ** subscription lets go of its thread within it. */
 #define WBEM_EVENT_STEP_MS 100
@@ -63,7 +61,8 @@ typedef struct wbem_job {
   IDispatch *source;            /* ... or the SWbemEventSource of EVENTS */
   DISPID next_event;            /* its NextEvent */
   LONG credit;                  /* objects the query may still post unread */
-  LONG resume;                  /* the credit a parked query goes back to work at */
+  LONG resume;                  /* the credit a parked query goes back to work at: half its
+                                ** window, not each object read (a wake-up per half window) */
   int parked;                   /* a query waiting for credit, in no queue */
   int running;
   int stuck;                    /* abandoned while running: counted apart */
