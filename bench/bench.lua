@@ -7,6 +7,7 @@ local wbem = require "wbem"
 local harness = require "bench.harness"
 local core = require "wbem.core"
 local simfix = require "spec.support.simfix"
+local simbench = require "simbench"   -- the raw C client's rounds in this process
 local util, out = harness.util, harness.out
 
 local EVENT_OPS, EVENT_BATCH, EVENT_STEPS = 2000, 100, 8
@@ -54,7 +55,6 @@ do
   print(("# events: %d ops, %d in flight, ProgressSteps %d, %d events in %.1f ms")
         :format(EVENT_OPS, EVENT_BATCH, EVENT_STEPS, events, ms))
   out("events_per_s", events / (ms / 1000))
-  local simbench = require "simbench"
   local c <close> = simbench.inflight()
   local ratios = {}
   for r = 1, 9 do
@@ -71,7 +71,6 @@ end
 -- the bridge's: the ratio of the medians, round by round.
 harness.percentiles("latency", harness.round_trips(obj, LAT_OPS))
 do
-  local simbench = require "simbench"
   local c <close> = simbench.inflight()
   local ratios = {}
   for r = 1, 9 do
@@ -131,7 +130,6 @@ if os.getenv("BENCH_BIG") ~= "0" then inflight(100000, 2000) end
 -- five of each: both meet the same process and the same speed of the machine, which
 -- drifts between processes by as much as the figures differ.
 do
-  local simbench = require "simbench"
   local c <close> = simbench.inflight()
   local cs, ratios = {}, {}
   for r = 1, 5 do
@@ -229,7 +227,6 @@ do
   -- The raw C client's cancel rounds in this process (bench/simbench.c), each before a
   -- round of its floor: the least any binding that parks each call in a coroutine adds,
   -- the task resumed once its call is cancelled, raising and catching the cancellation.
-  local simbench = require "simbench"
   local c <close> = simbench.inflight()
   local err_mt = { __tostring = function(e) return e.message end }
   local function park_then_fail()
@@ -280,7 +277,6 @@ end
 -- round of the bridge's (bench/simbench.c), each side on an event class of its own.
 do
   local NOTIFY, NOTIFY_ROUNDS = 10000, 5
-  local simbench = require "simbench"
   local ev <close> = harness.extrinsic_event(svc, "Sim_LuaBenchEvent")
   local median = harness.median
   local function show(t) return (table.concat(t, ", "):gsub("(%d+)%.%d*", "%1")) end
@@ -319,14 +315,7 @@ do
     -- The floor: the C client's rounds with the least any binding that hands a Lua loop an
     -- object per event must add (bench/simbench.c), alternating with plain rounds.
     local floors = {}
-    for r = 1, NOTIFY_ROUNDS do
-      local plain = c:round()
-      local t0 = core.clock()
-      local objs, i = c:floor(), 0
-      -- read as a loop reads a subscription: a generic for, each object closed
-      for o in function() i = i + 1; return objs[i] end do o:close() end
-      floors[r] = #objs / ((core.clock() - t0) / 1000) / plain
-    end
+    for r = 1, NOTIFY_ROUNDS do floors[r] = harness.notify_floor_ratio(c) end
     print(("# notify: the floor (a finalized userdata per event, kept in a table, read by a "
            .. "generic for and closed) over the raw C client, round by round: %s"):format(
            harness.list(floors, "%.2f")))

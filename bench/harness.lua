@@ -41,6 +41,19 @@ function M.extrinsic_event(svc, name)
   return ev
 end
 
+--- One round of the notify floor (bench/simbench.c's notify:floor) on c, a simbench.notify
+-- handle, just after a plain round of its own: the floor's events per second over the
+-- plain round's. The floor's objects are read as a loop reads a subscription (a generic
+-- for), each closed.
+function M.notify_floor_ratio(c)
+  local clock = require("wbem.core").clock
+  local plain = c:round()
+  local t0 = clock()
+  local objs, i = c:floor(), 0
+  for o in function() i = i + 1; return objs[i] end do o:close() end
+  return #objs / ((clock() - t0) / 1000) / plain
+end
+
 --- Pumps until the process is quiet (a 50 ms pump that used under 5 ms of its CPU), at
 -- most 5 s; returns the ms waited. The simulator's threads go on taking calls after the
 -- bridge made them, and on the one CPU a run is pinned to, their work would be timed as

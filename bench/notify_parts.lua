@@ -51,13 +51,7 @@ if mode == "floor" then
     for _ = 1, NOTIFY do next_ev():close() end
     bridge[r] = NOTIFY / ((clock() - t0) / 1000) / plain
   end
-  for r = 1, ROUNDS do
-    local plain = c:round()
-    local t0 = clock()
-    local objs, i = c:floor(), 0
-    for o in function() i = i + 1; return objs[i] end do o:close() end
-    floor[r] = #objs / ((clock() - t0) / 1000) / plain
-  end
+  for r = 1, ROUNDS do floor[r] = harness.notify_floor_ratio(c) end
   print(("bridge %.2f (%s)   floor %.2f (%s)"):format(median(bridge), list(bridge, "%.2f"),
                                                      median(floor), list(floor, "%.2f")))
   return

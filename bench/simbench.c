@@ -1,6 +1,6 @@
 /*
-** simbench.c: the raw C client's notify and in-flight figures (spec/sim/client/bench.c)
-** as a Lua module, so that bench.lua runs them in its own process, round by round beside
+** simbench.c: the raw C client's figures (spec/sim/client/bench.c: events, latency, in
+** flight, cancel, notify) and their floors as a Lua module, so that bench.lua runs them in its own process, round by round beside
 ** the bridge's: both sides then meet the same state of the process and of the machine
 ** (whose speed drifts from one process to the next by as much as the figures differ: a
 ** plain Lua loop takes from 275 to 433 ms in six runs of one minute). Bench support, not
@@ -16,15 +16,17 @@
 /* The floor of the notify figure: the least any binding must add to the raw C client's
 ** work to hand a Lua loop one object per event, done from C. Each event the counter
 ** receives is kept (AddRef) in a userdata with a finalizer, in a Lua table, as a
-** subscription's buffer keeps its events until the loop reads them; the loop then closes
-** each. No queue, no handler, no iterator. (floor_take runs inside the sink's Invoke: a
+** subscription's buffer keeps its events until the loop reads them; the loop then reads
+** and closes each. No queue, no handler, no drain. (floor_take runs inside the sink's Invoke: a
 ** memory error there would unwind through COM, which a benchmark may accept.) */
 typedef struct handle {
   notify_bench *nb;
   IDispatch *svc;
-  lua_State *L;           /* during notify:floor(): the state, and the table at index buf */
-  int buf, n;
+  lua_State *L;           /* during notify:floor(): the state, the table at FLOOR_BUF */
+  int n;                  /* ... and how many objects it holds */
 } handle;
+
+enum { FLOOR_BUF = 2 };   /* the stack slot of notify:floor()'s table */
 
 #define FLOOR_OBJ_META "simbench.floor_object"
 
@@ -41,7 +43,7 @@ static void floor_take(void *ctx, IDispatch *obj) {
   *p = obj;
   IDispatch_AddRef(obj);
   luaL_setmetatable(h->L, FLOOR_OBJ_META);
-  lua_rawseti(h->L, h->buf, ++h->n);
+  lua_rawseti(h->L, FLOOR_BUF, ++h->n);
 }
 
 static int notify_gc(lua_State *L) {
@@ -76,9 +78,8 @@ static int notify_floor_l(lua_State *L) {
   handle *h = check_notify(L);
   double rate;
   lua_settop(L, 1);
-  lua_createtable(L, 10000, 0);
+  lua_createtable(L, NOTIFY_EVENTS, 0);   /* FLOOR_BUF */
   h->L = L;
-  h->buf = 2;
   h->n = 0;
   notify_take(h->nb, floor_take, h);
   rate = notify_round(h->nb, NULL);
@@ -119,6 +120,12 @@ static int inflight_gc(lua_State *L) {
   if (h->svc) pool_release_all();
   h->svc = h->obj = NULL;
   return 0;
+}
+
+static inflight *check_inflight(lua_State *L) {
+  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  if (!h->obj) luaL_error(L, "simbench: the in-flight bench is closed");
+  return h;
 }
 
 /* The floor of the in-flight figure: the least any binding that runs each call in a
@@ -165,12 +172,11 @@ static void floor_begin(lua_State *L, int fn, int n) {
 }
 
 static int inflight_run(lua_State *L, int floor) {
-  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  inflight *h = check_inflight(L);
   int n = (int)luaL_checkinteger(L, 2);
   LONG latency = (LONG)luaL_optinteger(L, 3, 0);
   inflight_figures f;
   int failed;
-  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
   if (floor) floor_begin(L, 4, n);
   failed = inflight_round(h->obj, n, latency, &f);
   bench_floor(NULL, NULL, NULL);
@@ -190,10 +196,9 @@ static int inflight_floor_l(lua_State *L) { return inflight_run(L, 1); }
 ** that parks each call in a coroutine and raises its cancellation there adds (task makes
 ** and raises the error itself once resumed, and catches it). */
 static int cancel_run(lua_State *L, int floor) {
-  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  inflight *h = check_inflight(L);
   cancel_figures f;
   int failed;
-  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
   if (floor) floor_begin(L, 2, CANCEL_OPS);
   failed = cancel_round(h->obj, &f);
   bench_floor(NULL, NULL, NULL);
@@ -207,9 +212,8 @@ static int cancel_run(lua_State *L, int floor) {
 /* inflight:events() -> events per second of the events figure's round (puts in batches
 ** in flight, each sending OnProgress, OnObjectPut and OnCompleted) */
 static int events_round_l(lua_State *L) {
-  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  inflight *h = check_inflight(L);
   double rate;
-  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
   if ((rate = events_round(h->obj, NULL, NULL)) < 0) return luaL_error(L, "simbench: an events round failed");
   lua_pushnumber(L, rate);
   return 1;
@@ -218,9 +222,8 @@ static int events_round_l(lua_State *L) {
 /* inflight:latency() -> the median round trip (us) of the latency figure's LAT_OPS puts,
 ** one at a time */
 static int latency_round_l(lua_State *L) {
-  inflight *h = luaL_checkudata(L, 1, INFLIGHT_META);
+  inflight *h = check_inflight(L);
   static double lat[LAT_OPS];
-  if (!h->obj) return luaL_error(L, "simbench: the in-flight bench is closed");
   if (latency_round(h->obj, lat)) return luaL_error(L, "simbench: a latency round failed");
   lua_pushnumber(L, lat[LAT_OPS / 2]);
   return 1;
@@ -270,7 +273,17 @@ static const luaL_Reg notify_methods[] = {
   {NULL, NULL}
 };
 
-/* The metatable of a handle: gc as __gc and __close, methods as __index. */
+static const luaL_Reg floor_object_methods[] = {
+  {"close", floor_object_close},
+  {NULL, NULL}
+};
+
+static const luaL_Reg no_methods[] = {
+  {NULL, NULL}
+};
+
+/* The metatable of a handle (or of a floor's object): gc as __gc and __close, methods as
+** __index. */
 static void new_meta(lua_State *L, const char *name, lua_CFunction gc, const luaL_Reg *methods) {
   if (luaL_newmetatable(L, name)) {
     lua_pushcfunction(L, gc);
@@ -287,20 +300,8 @@ static void new_meta(lua_State *L, const char *name, lua_CFunction gc, const lua
 __declspec(dllexport) int luaopen_simbench(lua_State *L) {
   new_meta(L, NOTIFY_META, notify_gc, notify_methods);
   new_meta(L, INFLIGHT_META, inflight_gc, inflight_methods);
-  if (luaL_newmetatable(L, FLOOR_OP_META)) {
-    lua_pushcfunction(L, floor_op_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, FLOOR_OBJ_META)) {
-    lua_pushcfunction(L, floor_object_close);
-    lua_setfield(L, -2, "__gc");
-    lua_newtable(L);
-    lua_pushcfunction(L, floor_object_close);
-    lua_setfield(L, -2, "close");
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pop(L, 1);
+  new_meta(L, FLOOR_OP_META, floor_op_gc, no_methods);
+  new_meta(L, FLOOR_OBJ_META, floor_object_close, floor_object_methods);
   lua_newtable(L);
   lua_pushcfunction(L, notify_new);
   lua_setfield(L, -2, "notify");

@@ -323,7 +323,6 @@ static int bench_idle(void)
  * The sink's connection is a counter that lets each event go as it comes, as a consumer
  * does (and as the Lua loop does, closing each): the test receiver would keep them all,
  * leaving their release out of the time. */
-#define NOTIFY_EVENTS 10000
 #define NOTIFY_ROUNDS 5
 typedef struct counter {
     IDispatch IDispatch_iface;

@@ -280,6 +280,7 @@ extern const test_case suite_family[];
 /* ---- bench.c ---- */
 int bench_main(void);
 /* The notify figure (bench.c), also run in the Lua bridge's process (bench/simbench.c). */
+#define NOTIFY_EVENTS 10000     /* fired at once in each round */
 typedef struct notify_bench notify_bench;
 notify_bench *notify_open(IDispatch *svc, HRESULT *hr);
 double notify_round(notify_bench *nb, double *fire_ms);
