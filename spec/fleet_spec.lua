@@ -120,13 +120,15 @@ describe("wbem.fleet on Wine's real WMI", function()
     local records = wbem.fleet({ ".", "localhost" }, function(svc, host)
       if host == "." then wbem.sleep(5000) end
       return caption(svc)
-    end, { timeout = 150 })
+    end, { timeout = 1000 })
     local spent = wbem.clock() - t0
     assert.is_false(records[1].ok)
     assert.is_true(records[1].err.timeout)
     assert.equal(".", records[1].err.server)
-    assert.is_true(records[2].ok)
-    assert.is_true(spent < 2000, spent)
+    -- the bound leaves room for a connection to Wine's WMI on a loaded machine (one run
+    -- in 300 took over 150 ms beside another suite); the sleep it cuts is 5 s
+    assert.is_true(records[2].ok, tostring(records[2].err))
+    assert.is_true(spent < 3000, spent)
   end)
 
   it("leaving fleet_each early closes the fleet: nothing stays pending or connected", function()
