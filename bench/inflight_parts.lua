@@ -1,43 +1,64 @@
 -- inflight_parts.lua: where the wall time of inflight_10000 goes, by taking the bridge's
--- layers away one at a time. Each run is one process doing 10,000 puts in flight against
--- the simulator (STA, marshal delivery, LatencyMs 0), as bench.lua's inflight row does:
+-- layers away one at a time. Each round is 10,000 puts in flight against the simulator
+-- (STA, marshal delivery, LatencyMs 0), as bench.lua's inflight row does:
 --
 --   raw      obj:PutAsync_(sink) on 10,000 sinks made first (core.sink, Lua handlers):
 --            no task, no operation; what a Lua loop over the bridged call costs
 --   rawtask  the same, each sink made and the call made in a task of its own (wbem.spawn)
 --            that ends at once
+--   parked   each sink made and the call made in a coroutine (the set-up through
+--            core.offstack, as async.begin has it) that stays parked until OnCompleted
+--            resumes it: the C side of the bridge plus the least a task adds
 --   begin    the bridge's operations (wbem.async.begin) without tasks, pumped to the end
 --   full     10,000 tasks, each obj:put_async{} (the inflight row)
 --
--- Run each in a fresh process, pinned as tools/bench.sh pins, beside the raw C client:
---   for m in raw rawtask begin full; do wineserver -k
+-- One mode in a fresh process, pinned as tools/bench.sh pins, beside the raw C client:
+--   for m in raw rawtask parked begin full; do wineserver -k
 --     taskset -c 1 wine build/win/bin/lua.exe bench/inflight_parts.lua $m; done
+-- or several in one process, each round just after a round of the raw C client's
+-- (bench/simbench.c, build/bench), printing the median ratio of each to the C client's:
+--   taskset -c 1 wine build/win/bin/lua.exe bench/inflight_parts.lua inproc 9 raw parked full
 local harness = require "bench.harness"
 local wbem = require "wbem"
 local core = require "wbem.core"
 local async = require "wbem.async"
 
 local N = 10000
-local mode = arg[1] or "full"
 local control, svc, obj = harness.simulator()
 local _ <close> = control
 local _ <close> = svc
 local _ <close> = obj
 local s = core.settings(obj)
-local done = 0
+local done
 local handlers = {
   on_object_put = function(_, path) path:close() end,
   on_completed = function() done = done + 1 end,
 }
 
-local t0 = core.clock()
-if mode == "raw" then
+-- A parked call's operation: OnObjectPut keeps the path, OnCompleted closes the sink and
+-- resumes the coroutine.
+local parked_handlers = {
+  on_object_put = function(op, path) op.result = path end,
+  on_completed = function(op)
+    op.sink:close(false)
+    op.done = true
+    coroutine.resume(op.co)
+  end,
+}
+local parked_setup = core.offstack(function(op)
+  op.sink = core.sink(parked_handlers, s.sink, s, op, true)
+  obj:PutAsync_(op.sink, 0)
+end)
+
+local modes = {}
+function modes.raw()
   local sinks = {}
   for i = 1, N do sinks[i] = core.sink(handlers, s.sink, s, i) end
   for i = 1, N do obj:PutAsync_(sinks[i], 0) end
   while done < N do wbem.pump() end
   for i = 1, N do sinks[i]:close(false) end
-elseif mode == "rawtask" then
+end
+function modes.rawtask()
   local sinks = {}
   for i = 1, N do
     wbem.spawn(function()
@@ -47,12 +68,26 @@ elseif mode == "rawtask" then
   end
   while done < N do wbem.pump() end
   for i = 1, N do sinks[i]:close(false) end
-elseif mode == "begin" then
+end
+function modes.parked()
+  for _ = 1, N do
+    coroutine.wrap(function()
+      local op = { sink = false, co = coroutine.running(), done = false, result = false }
+      parked_setup(op)
+      while not op.done do coroutine.yield() end
+      op.result:close()
+      done = done + 1
+    end)()
+  end
+  while done < N do wbem.pump() end
+end
+function modes.begin()
   local ops, opts = {}, {}
   for i = 1, N do ops[i] = async.begin(obj, "bench", "PutAsync_", opts, "PutAsync_") end
   wbem.run()
   for i = 1, N do ops[i].result:close(); done = done + 1 end
-elseif mode == "full" then
+end
+function modes.full()
   for _ = 1, N do
     wbem.spawn(function()
       obj:put_async{}:close()
@@ -60,8 +95,39 @@ elseif mode == "full" then
     end)
   end
   wbem.run()
-else
-  error("inflight_parts.lua: raw, rawtask, begin or full, not " .. tostring(mode))
 end
-assert(done == N)
-print(("%-8s %d puts in flight: %.1f ms"):format(mode, N, core.clock() - t0))
+
+-- One round of mode: its wall in ms.
+local function round(mode)
+  local f = modes[mode]
+  if not f then
+    error("inflight_parts.lua: raw, rawtask, parked, begin or full, not " .. tostring(mode))
+  end
+  done = 0
+  local t0 = core.clock()
+  f()
+  assert(done == N)
+  return core.clock() - t0
+end
+
+if arg[1] == "inproc" then
+  package.cpath = "build/bench/?.dll;" .. package.cpath
+  local c <close> = require("simbench").inflight()
+  local rounds, ratios = math.tointeger(tonumber(arg[2])) or 5, {}
+  for r = 1, rounds do
+    for i = 3, #arg do
+      collectgarbage(); collectgarbage()
+      local cw = c:round(N, 0)
+      collectgarbage(); collectgarbage()
+      ratios[i] = ratios[i] or {}
+      ratios[i][r] = round(arg[i]) / cw
+    end
+  end
+  for i = 3, #arg do
+    print(("%-8s %d puts in flight, %d rounds: %.2f of the C client's wall (%s)"):format(
+      arg[i], N, rounds, harness.median(ratios[i]), harness.list(ratios[i], "%.2f")))
+  end
+else
+  local mode = arg[1] or "full"
+  print(("%-8s %d puts in flight: %.1f ms"):format(mode, N, round(mode)))
+end
