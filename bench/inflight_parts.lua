@@ -111,8 +111,7 @@ local function round(mode)
 end
 
 if arg[1] == "inproc" then
-  package.cpath = "build/bench/?.dll;" .. package.cpath
-  local c <close> = require("simbench").inflight()
+  local c <close> = require("simbench").inflight()   -- build/bench, on the path by harness
   local rounds, ratios = math.tointeger(tonumber(arg[2])) or 5, {}
   for r = 1, rounds do
     for i = 3, #arg do

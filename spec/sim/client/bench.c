@@ -191,8 +191,7 @@ int inflight_round(IDispatch *obj, int n, LONG latency_ms, inflight_figures *f)
     if (floor_done) for (int i = 0; i < opened; i++) floor_done(floor_ctx, i);
     f->completed = g.completed;
     /* timed, as in the other rounds: an operation is over once its sink is unadvised and
-    ** released, as put_async's is when it returns (3 to 5 us an operation here, which
-    ** the round's wall left out until 2026-12-02) */
+    ** released, as put_async's is when it returns (3 to 5 us an operation here) */
     for (int i = 0; i < opened; i++) simsink_close(&s[i]);
     double t1 = now_ms();
     free(s);
