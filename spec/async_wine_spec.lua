@@ -25,6 +25,25 @@ describe("async calls on Wine's real WMI #wine", function()
     assert.equal(0, wbem.pending())
   end)
 
+  it("a call that fails to start releases its sink at once, not at a collection", function()
+    local svc <close> = wbem.connect{ sink = "WbemSim.SWbemSink" }
+    local cls <close> = svc:Get("Win32_Process")
+    -- the simulator's sink class counts its live objects: the sink is one of them
+    local control <close> = wbem.create("WbemSim.Control")
+    collectgarbage()
+    collectgarbage()
+    local before = control.LiveObjects
+    collectgarbage("stop")
+    local ok, err = pcall(function()
+      for _ = 1, 3 do raises(function() cls:put_async{} end) end
+      raises(function() cls:delete_async{ timeout = 1000 } end)
+      return control.LiveObjects
+    end)
+    collectgarbage("restart")
+    assert(ok, err)
+    assert.equal(before, err)
+  end)
+
   it("the pump runs against Wine's COM with nothing pending", function()
     assert.equal(0, wbem.pump(0))
     assert.equal(0, wbem.pump(20))

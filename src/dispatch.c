@@ -551,10 +551,12 @@ static int l_fallback(lua_State *L) {
   return 0;
 }
 
-/* core.is_open(obj) */
+/* core.is_open(v) -> true (an open object) | false (a closed one) | nil (not an object):
+** what every call checks of the object before its colon, in one call. */
 static int l_is_open(lua_State *L) {
-  object *o = check_object(L, 1);
-  lua_pushboolean(L, o->ref.disp != NULL);
+  object *o = wbem_test_object(L, 1);
+  if (o) lua_pushboolean(L, o->ref.disp != NULL);
+  else lua_pushnil(L);
   return 1;
 }
 

@@ -311,11 +311,10 @@ static int next_sink_id(lua_State *L) {
   return (int)id;
 }
 
-/* sink(handlers, progid [, settings [, self [, keep]]]) -> sink: with keep, the sink
-** (and what its user values hold: the self argument) is kept alive until it is closed,
-** as an operation's must be until its OnCompleted; without, it is collected (and
-** closed) once nobody refers to it. */
-static int l_sink(lua_State *L) {
+/* Pushes a new sink of handlers (at 1) and progid (2), whose objects inherit the
+** settings at 3 and whose handlers get the value at 4 first; kept (until closed) or
+** weak, as l_sink says. */
+static wbem_sink *new_sink(lua_State *L, int keep) {
   const char *progid = luaL_checkstring(L, 2);
   wbem_queue *q;
   wbem_sink *s;
@@ -326,9 +325,8 @@ static int l_sink(lua_State *L) {
   HRESULT hr;
   luaL_checktype(L, 1, LUA_TTABLE);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 5);
   if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, progid, -1, wprogid, 256))
-    return luaL_argerror(L, 2, "not a valid progid");
+    luaL_argerror(L, 2, "not a valid progid");
   wbem_com_ensure(L);
   q = wbem_queue_of(L);
 
@@ -347,8 +345,10 @@ static int l_sink(lua_State *L) {
   hr = sink_factory(L, progid, wprogid, &factory, &cache);
   if (SUCCEEDED(hr))
     hr = IClassFactory_CreateInstance(factory, NULL, &IID_IDispatch, (void **)&s->disp);
-  if (FAILED(hr))
-    return wbem_raise(L, hr, lua_pushfstring(L, "create the sink %s", progid), NULL);
+  if (FAILED(hr)) {
+    wbem_raise(L, hr, lua_pushfstring(L, "create the sink %s", progid), NULL);
+    return NULL;
+  }
   /* one GetIDsOfNames for the class, not one for each sink that is cancelled */
   if (!cache->cancel_asked) {
     cache->cancel_asked = 1;
@@ -358,8 +358,11 @@ static int l_sink(lua_State *L) {
 
   s->id = next_sink_id(L);
   s->events = events_create(q, s->id);
-  if (!s->events) return luaL_error(L, "wbem: out of memory");
-  s->kept = lua_toboolean(L, 5);
+  if (!s->events) {
+    luaL_error(L, "wbem: out of memory");
+    return NULL;
+  }
+  s->kept = keep;
   lua_getfield(L, LUA_REGISTRYINDEX, s->kept ? KEPT_KEY : SINKS_KEY);
   lua_pushvalue(L, -2);
   lua_rawseti(L, -2, s->id);
@@ -374,9 +377,57 @@ static int l_sink(lua_State *L) {
     hr = IConnectionPoint_Advise(s->point, (IUnknown *)&s->events->IDispatch_iface, &s->cookie);
   if (FAILED(hr)) {
     sink_release(L, s);
-    return wbem_raise(L, hr, lua_pushfstring(L, "advise the sink %s", progid), NULL);
+    wbem_raise(L, hr, lua_pushfstring(L, "advise the sink %s", progid), NULL);
+    return NULL;
   }
+  return s;
+}
+
+/* sink(handlers, progid [, settings [, self [, keep]]]) -> sink: with keep, the sink
+** (and what its user values hold: the self argument) is kept alive until it is closed,
+** as an operation's must be until its OnCompleted; without, it is collected (and
+** closed) once nobody refers to it. */
+static int l_sink(lua_State *L) {
+  lua_settop(L, 5);
+  new_sink(L, lua_toboolean(L, 5));
   return 1;
+}
+
+/* start(op, handlers, progid, settings, call, obj, flags, context, async_context, ...):
+** an asynchronous call on a sink of its own, the way every operation of wbem.async
+** starts: a kept sink whose handlers get op first, stored in op.sink, then
+** call(obj, sink, ..., flags, context, async_context) (the argument order of every
+** *Async method). If the call raises, the sink is closed before the error goes on: an
+** operation that never started leaves nothing behind. One C call for what would be
+** four Lua steps (the sink, a variadic reordering, a to-be-closed guard and its
+** __close), each paid by every call in flight. */
+static int l_start(lua_State *L) {
+  int n = lua_gettop(L), nextra = n > 9 ? n - 9 : 0, sink, i;
+  wbem_sink *s;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 6);
+  lua_settop(L, n < 9 ? 9 : n);
+  lua_pushvalue(L, 2);                   /* new_sink's arguments, at n + 1 .. n + 4 */
+  lua_pushvalue(L, 3);
+  lua_pushvalue(L, 4);
+  lua_pushvalue(L, 1);
+  lua_rotate(L, 1, 4);                   /* to the bottom, where new_sink wants them */
+  s = new_sink(L, 1);                    /* what was 1 .. n is now 5 .. n + 4 */
+  sink = lua_gettop(L);
+  lua_pushvalue(L, sink);
+  lua_setfield(L, 5, "sink");
+  lua_pushvalue(L, 9);                   /* call */
+  lua_pushvalue(L, 10);                  /* obj */
+  lua_pushvalue(L, sink);
+  for (i = 0; i < nextra; i++) lua_pushvalue(L, 14 + i);
+  lua_pushvalue(L, 11);                  /* flags, context, async_context */
+  lua_pushvalue(L, 12);
+  lua_pushvalue(L, 13);
+  if (lua_pcall(L, nextra + 5, 0, 0) != LUA_OK) {
+    sink_release(L, s);
+    return lua_error(L);
+  }
+  return 0;
 }
 
 /* Finds the sink of ev, and pushes its handler, the optional self argument and the
@@ -439,6 +490,7 @@ static const luaL_Reg factory_meta[] = {
 
 static const luaL_Reg funcs[] = {
   {"sink", l_sink},
+  {"start", l_start},
   {NULL, NULL}
 };
 

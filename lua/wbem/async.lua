@@ -17,8 +17,8 @@ local provider = require "wbem.provider"
 local stream = require "wbem.stream"
 local worker = require "wbem.worker"
 
-local type, pairs, ipairs, error, pcall, xpcall, setmetatable, select = type, pairs, ipairs,
-  error, pcall, xpcall, setmetatable, select
+local type, pairs, ipairs, error, pcall, xpcall, setmetatable = type, pairs, ipairs,
+  error, pcall, xpcall, setmetatable
 local pack, unpack = table.pack, table.unpack
 local show = options.show
 
@@ -35,11 +35,6 @@ local M = {}
 -- the sink is made kept (core.sink's keep) and holds the operation as its handlers'
 -- first argument, the operation holds its coroutine.
 local serial = 0
-
--- The sink heard OnCompleted: nothing more will come, release everything.
-local function retire(op)
-  op.sink:close(false)
-end
 
 -- Stops waiting for op: cancels the call through its sink; the sink stays anchored
 -- until its OnCompleted (WBEM_E_CALL_CANCELLED) arrives, so nothing leaks. What still
@@ -89,7 +84,7 @@ local handlers = {
   end,
   on_completed = function(op, hresult, errobj, actx)
     if actx then close(actx) end
-    retire(op)
+    op.sink:close(false)       -- nothing more will come: release everything
     local err
     -- read through the error object's own interface: bridged reads of a fresh object
     -- would cost more than the whole operation
@@ -157,54 +152,42 @@ local function named_values(s, t, fname)
 end
 
 -- What every operation on a sink shares, so that an operation holds only its own state
--- (a pending operation is mostly what the bridge costs per call in flight). As a
--- to-be-closed variable, an operation whose call raised closes its sink.
-local Op = {
-  __index = { abandon = abandon },
-  __close = function(op, err)
-    if err ~= nil and op.sink then op.sink:close(false) end
-  end,
-}
+-- (a pending operation is mostly what the bridge costs per call in flight).
+local Op = { __index = { abandon = abandon } }
 
--- The call itself, with the arguments that come before flags, context and async context
--- (none, one or two for every call but ExecMethodAsync's three); no table per call.
-local function invoke(call, obj, sink, fl, ctx, actx, n, a, b, ...)
-  if n == 0 then return call(obj, sink, fl, ctx, actx) end
-  if n == 1 then return call(obj, sink, a, fl, ctx, actx) end
-  if n == 2 then return call(obj, sink, a, b, fl, ctx, actx) end
-  local args = pack(a, b, ...)
-  args[n + 1], args[n + 2], args[n + 3] = fl, ctx, actx
-  return call(obj, sink, unpack(args, 1, n + 3))
-end
+local start, settings = core.start, core.settings
 
 -- Starts obj[method](obj, sink, ..., flags, context, async_context) (the argument order
--- of every *Async call of the scripting API) on a sink of its own, and anchors the
--- operation until OnCompleted; opts.timeout bounds the whole call. The named value sets
--- it makes are released when the call returns or fails (the provider keeps what it needs).
+-- of every *Async call of the scripting API) on a sink of its own (core.start: a call
+-- that raises closes it), and anchors the operation until OnCompleted; opts.timeout
+-- bounds the whole call. The named value sets it makes are released when the call
+-- returns or fails (the provider keeps what it needs).
 -- It runs off the caller's stack (core.offstack): a task that then waits keeps only the
 -- stack of its own frames, not the depth of the COM call.
 local function begin(obj, fname, what, opts, method, ...)
-  local s = provider.of(obj)
+  local s = settings(obj) or provider.default   -- provider.of(obj), in this frame
   local call = obj[method]
-  local own <close> = type(opts.context) == "table" and named_values(s, opts.context, fname) or nil
+  local ctx, timeout, on_progress = opts.context, opts.timeout, opts.on_progress
+  local own <close> = type(ctx) == "table" and named_values(s, ctx, fname) or nil
   -- the async context's Lua value stays in the operation; the call carries a set naming it
   serial = serial + 1
   local actx <close> = opts.async_context ~= nil and
                        named_values(s, { LuaWbemOperation = serial }, fname) or nil
   local fl = opts.flags or 0
-  if opts.on_progress then fl = fl | SEND_STATUS end
   -- the fields a pending operation has (a deadline's too), so that it is sized once while
   -- it waits: four slots, not eight; its result and failure come with its completion,
   -- when a resize costs the one operation that ends rather than every one that waits
-  local op <close> = opts.timeout == nil and
+  local op = timeout == nil and
     setmetatable({ what = what, sink = false, done = false, co = false }, Op) or
     setmetatable({ what = what, sink = false, done = false, result = false, co = false,
                    err = false, started = false, deadline = false, expire = false }, Op)
-  op.on_progress, op.async_context = opts.on_progress, opts.async_context
-  op.sink = core.sink(handlers, s.sink, s, op, true)
-  invoke(call, obj, op.sink, fl, own or opts.context, actx, select("#", ...), ...)
-  loop.begin(op)
-  loop.deadline(op, opts.timeout, expire)
+  if on_progress then
+    fl = fl | SEND_STATUS
+    op.on_progress = on_progress
+  end
+  op.async_context = opts.async_context
+  start(op, handlers, s.sink, s, call, obj, fl, own or ctx, actx, ...)
+  loop.begin(op, timeout, expire)
   return op
 end
 begin = core.offstack(begin)
@@ -267,13 +250,22 @@ end
 on_worker = core.offstack(on_worker)
 M.on_worker = on_worker
 
--- Raises unless obj is an open bridged object (o.put_async{} instead of o:put_async{}).
-local function check_self(obj, fname)
-  if not core.is_object(obj) then
+local is_open = core.is_open
+
+-- Raises for obj, which is not an open bridged object (o.put_async{} instead of
+-- o:put_async{}, or a closed object), at level (that of the public function's caller).
+local function not_self(obj, fname, level)
+  if is_open(obj) == nil then
     error(("%s: expects a bridged object before the colon (obj:%s), got %s"):format(
-      fname, fname:match(":(.*)"), show(obj)), 3)
+      fname, fname:match(":(.*)"), show(obj)), level)
   end
-  if not core.is_open(obj) then error(fname .. ": the object is closed", 3) end
+  error(fname .. ": the object is closed", level)
+end
+
+-- Raises unless obj is an open bridged object. (The calls of this file check inline,
+-- is_open then not_self: a call level less for every call.)
+local function check_self(obj, fname)
+  if not is_open(obj) then not_self(obj, fname, 4) end
 end
 M.check_self = check_self
 
@@ -291,7 +283,7 @@ local check_get = options.checker("svc:get_async", call_options)
 
 -- obj:put_async{flags=, context=, async_context=, on_progress=, timeout=} -> SWbemObjectPath
 function methods.put_async(obj, opts)
-  check_self(obj, "obj:put_async")
+  if not is_open(obj) then not_self(obj, "obj:put_async", 3) end
   opts = check_put(opts)
   if transport(obj, opts, "obj:put_async") == "worker" then
     return loop.await(on_worker(obj, "Put_", opts, nil, "Put_", opts.flags or 0))
@@ -301,7 +293,7 @@ end
 
 -- obj:delete_async{...} -> true
 function methods.delete_async(obj, opts)
-  check_self(obj, "obj:delete_async")
+  if not is_open(obj) then not_self(obj, "obj:delete_async", 3) end
   opts = check_delete(opts)
   if transport(obj, opts, "obj:delete_async") == "worker" then
     loop.await(on_worker(obj, "Delete_", opts, nil, "Delete_", opts.flags or 0))
@@ -313,7 +305,7 @@ end
 
 -- svc:get_async(path, {...}) -> SWbemObject
 function methods.get_async(svc, path, opts)
-  check_self(svc, "svc:get_async")
+  if not is_open(svc) then not_self(svc, "svc:get_async", 3) end
   check_string(path, "svc:get_async", "the object path")
   opts = check_get(opts)
   if transport(svc, opts, "svc:get_async") == "worker" then

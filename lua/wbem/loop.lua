@@ -121,16 +121,12 @@ local function after_resume(co, ok, first, ...)
   end
 end
 
-local function resume(co, ...)
-  return after_resume(co, resume_co(co, ...))
-end
-
 --- spawn(fn, ...) -> coroutine: starts a task now; it runs until its first wait.
 function M.spawn(fn, ...)
   if type(fn) ~= "function" then error("wbem.spawn: expects a function, got " .. show(fn), 2) end
   local co = create(fn)
   tasks[co] = true
-  resume(co, ...)
+  after_resume(co, resume_co(co, ...))
   return co
 end
 
@@ -138,15 +134,17 @@ end
 -- Operations
 --------------------------------------------------------------------------------------
 
---- The caller now waits for op: it counts as pending until settle().
-function M.begin(op)
+--- The caller now waits for op: it counts as pending until settle(); with ms, op has a
+-- deadline too (see deadline()).
+function M.begin(op, ms, expire)
   pending = pending + 1
+  if ms ~= nil then M.deadline(op, ms, expire) end
 end
 
 -- A task that failed after the pump resumed it fails the pump call that woke it.
 local function wake(op)
   local co = op.co
-  if co and status(co) == "suspended" then resume(co) end
+  if co and status(co) == "suspended" then after_resume(co, resume_co(co)) end
 end
 M.wake = wake
 
@@ -157,7 +155,8 @@ function M.settle(op, err)
   op.done, op.err = true, err
   if not op.unpended then pending = pending - 1 end
   if op.slot then timers:remove(op) end
-  wake(op)
+  local co = op.co          -- wake(op), in this frame: this runs once for every operation
+  if co and status(co) == "suspended" then after_resume(co, resume_co(co)) end
   if op.on_settle then op.on_settle(op) end
 end
 
@@ -221,8 +220,8 @@ end
 -- more: it is abandoned (cancelled, or left to its worker, its result released when it
 -- comes).
 function M.await(op)
-  local co = current_task()
-  if co then
+  local co = running()     -- current_task(), in this frame
+  if tasks[co] and isyieldable() then
     -- park's wait, in this frame: a call to park would stay on the stack of every task
     -- that waits (a call frame more for each of the thousands that may)
     op.co = co

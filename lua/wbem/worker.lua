@@ -84,8 +84,7 @@ local function start(what, timeout, submit, ...)
                abandon = M.abandon }
   op.job = submit(op, ...)
   op.bound = timeout              -- what the message says; a deadline may be what is left of it
-  loop.begin(op)
-  loop.deadline(op, timeout, expire)
+  loop.begin(op, timeout, expire)
   return op
 end
 M.start = start
