@@ -15,6 +15,9 @@
 -- One mode in a fresh process, pinned as tools/bench.sh pins, beside the raw C client:
 --   for m in raw rawtask parked begin full; do wineserver -k
 --     taskset -c 1 wine build/win/bin/lua.exe bench/inflight_parts.lua $m; done
+-- the user CPU time of ten rounds of one mode (a process's threads, not wineserver's):
+--   wineserver -k; taskset -c 1 perf stat -e user_time wine build/win/bin/lua.exe \
+--     bench/inflight_parts.lua full 10
 -- or several in one process, each round just after a round of the raw C client's
 -- (bench/simbench.c, build/bench), printing the median ratio of each to the C client's:
 --   taskset -c 1 wine build/win/bin/lua.exe bench/inflight_parts.lua inproc 9 raw parked full
@@ -127,6 +130,10 @@ if arg[1] == "inproc" then
       arg[i], N, rounds, harness.median(ratios[i]), harness.list(ratios[i], "%.2f")))
   end
 else
-  local mode = arg[1] or "full"
-  print(("%-8s %d puts in flight: %.1f ms"):format(mode, N, round(mode)))
+  -- rounds in one process: their walls, and under perf stat the CPU time the mode costs
+  local mode, rounds = arg[1] or "full", math.tointeger(tonumber(arg[2])) or 1
+  local walls = {}
+  for r = 1, rounds do walls[r] = round(mode) end
+  print(("%-8s %d puts in flight, %d rounds: %s ms"):format(mode, N, rounds,
+    harness.list(walls, "%.1f")))
 end
