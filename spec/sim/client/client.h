@@ -187,6 +187,7 @@ HRESULT ctl_set_long(IDispatch *ctl, const WCHAR *name, LONG v);
 HRESULT ctl_set_str(IDispatch *ctl, const WCHAR *name, const WCHAR *v);
 HRESULT ctl_fail_next(IDispatch *ctl, HRESULT hr, LONG count);
 LONG ctl_live(IDispatch *ctl);
+LONG ctl_live_settled(IDispatch *ctl, LONG target, DWORD ms);   /* pumps until target or ms */
 IDispatch *nvs_new(HRESULT *hr, int pairs, ...);  /* (const WCHAR*, VARIANT)... kept */
 
 /* schema helpers: spec is "Name:string:key,Size:uint32,Tags:string:array" */

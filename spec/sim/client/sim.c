@@ -51,6 +51,20 @@ LONG ctl_live(IDispatch *ctl)
     return n;
 }
 
+/* LiveObjects once it is target, or after about ms of pumping: what a worker thread
+ * lets go of (an operation that ends once it sees its sink released, the objects it
+ * hands back) is released a moment after the call that ended it returns, so a count
+ * is a leak only if it stays up. */
+LONG ctl_live_settled(IDispatch *ctl, LONG target, DWORD ms)
+{
+    LONG live = ctl_live(ctl);
+    for (DWORD waited = 0; live != target && waited < ms; waited += 20) {
+        pump_for(20);
+        live = ctl_live(ctl);
+    }
+    return live;
+}
+
 /* a WbemSim.SWbemNamedValueSet filled with (name, VARIANT) pairs */
 IDispatch *nvs_new(HRESULT *phr, int pairs, ...)
 {

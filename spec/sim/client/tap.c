@@ -229,14 +229,8 @@ static int matches(const char *name, const char *filter)
 static void after_test(const test_case *t)
 {
     pool_release_all();
-    /* Objects the simulator's worker threads hand back may be released a moment after
-     * the last event returns; a leak is a count that stays up, so settle for up to 1 s
-     * while pumping (marshaled releases arrive as messages). */
-    LONG live = ctl_live(g_ctl);
-    for (int i = 0; i < 50 && live != 0; i++) {
-        pump_for(20);
-        live = ctl_live(g_ctl);
-    }
+    /* up to 1 s while pumping (marshaled releases arrive as messages) */
+    LONG live = ctl_live_settled(g_ctl, 0, 1000);
     check_long(live, 0, "%s: Control.LiveObjects back to zero after the test", t->name);
 }
 

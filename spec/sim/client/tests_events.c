@@ -474,7 +474,10 @@ static void async_release_reset(void)
     check_hr(hr, S_OK, "eventsasync: subscribed");
     raw_make(svc, L"SimT_Thing", L"a");      /* queued, not pumped */
     simsink_close(&s);
-    check_long(ctl_live(g_ctl), before, "eventsasync: the sink's last release ends the subscription (LiveObjects back)");
+    /* the release cancels the subscription's operation, which its worker ends (and
+     * lets go of what it held) a moment later */
+    check_long(ctl_live_settled(g_ctl, before, 1000), before,
+               "eventsasync: the sink's last release ends the subscription (LiveObjects back)");
     raw_make(svc, L"SimT_Thing", L"b");
     pump_for(50);
     check_long(ctl_live(g_ctl), before, "eventsasync: ... nothing more is made for it");
