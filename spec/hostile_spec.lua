@@ -422,8 +422,9 @@ describe("misuse names the function and the argument", function()
                    .. "got a table", raises(function() item.put_async{} end))
     assert.matches("obj:delete_async: expects a bridged object before the colon",
                    raises(function() item.delete_async() end))
-    assert.matches("svc:get_async: expects a bridged object before the colon",
-                   raises(function() svc.get_async("x") end))
+    -- the hint is the call as it should have been written, receiver included
+    assert.matches("svc:get_async: expects a bridged object before the colon %(svc:get_async%), "
+                   .. 'got "x"', raises(function() svc.get_async("x") end))
     assert.matches("svc:query_async: expects a bridged object before the colon",
                    raises(function() svc.query_async("SELECT * FROM X") end))
     assert.matches("obj:sink: expects a bridged object before the colon",

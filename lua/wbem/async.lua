@@ -256,8 +256,8 @@ local is_open = core.is_open
 -- o:put_async{}, or a closed object), at level (that of the public function's caller).
 local function not_self(obj, fname, level)
   if is_open(obj) == nil then
-    error(("%s: expects a bridged object before the colon (obj:%s), got %s"):format(
-      fname, fname:match(":(.*)"), show(obj)), level)
+    error(("%s: expects a bridged object before the colon (%s), got %s"):format(
+      fname, fname, show(obj)), level)
   end
   error(fname .. ": the object is closed", level)
 end
