@@ -34,14 +34,14 @@ describe("async calls on Wine's real WMI #wine", function()
     collectgarbage()
     local before = control.LiveObjects
     collectgarbage("stop")
-    local ok, err = pcall(function()
+    local ok, live = pcall(function()
       for _ = 1, 3 do raises(function() cls:put_async{} end) end
       raises(function() cls:delete_async{ timeout = 1000 } end)
       return control.LiveObjects
     end)
     collectgarbage("restart")
-    assert(ok, err)
-    assert.equal(before, err)
+    assert(ok, live)
+    assert.equal(before, live)
   end)
 
   it("the pump runs against Wine's COM with nothing pending", function()

@@ -406,6 +406,9 @@ static int l_start(lua_State *L) {
   wbem_sink *s;
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 6);
+  /* new_sink's four arguments, the sink, and the call's own: the method's arguments
+  ** come from the caller, so no fixed bound holds */
+  luaL_checkstack(L, nextra + 16, "wbem: arguments of an asynchronous call");
   lua_settop(L, n < 9 ? 9 : n);
   lua_pushvalue(L, 2);                   /* new_sink's arguments, at n + 1 .. n + 4 */
   lua_pushvalue(L, 3);

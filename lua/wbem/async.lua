@@ -155,7 +155,7 @@ end
 -- (a pending operation is mostly what the bridge costs per call in flight).
 local Op = { __index = { abandon = abandon } }
 
-local start, settings = core.start, core.settings
+local start = core.start
 
 -- Starts obj[method](obj, sink, ..., flags, context, async_context) (the argument order
 -- of every *Async call of the scripting API) on a sink of its own (core.start: a call
@@ -165,7 +165,7 @@ local start, settings = core.start, core.settings
 -- It runs off the caller's stack (core.offstack): a task that then waits keeps only the
 -- stack of its own frames, not the depth of the COM call.
 local function begin(obj, fname, what, opts, method, ...)
-  local s = settings(obj) or provider.default   -- provider.of(obj), in this frame
+  local s = provider.of(obj)
   local call = obj[method]
   local ctx, timeout, on_progress = opts.context, opts.timeout, opts.on_progress
   local own <close> = type(ctx) == "table" and named_values(s, ctx, fname) or nil
@@ -250,22 +250,16 @@ end
 on_worker = core.offstack(on_worker)
 M.on_worker = on_worker
 
-local is_open = core.is_open
-
--- Raises for obj, which is not an open bridged object (o.put_async{} instead of
--- o:put_async{}, or a closed object), at level (that of the public function's caller).
-local function not_self(obj, fname, level)
-  if is_open(obj) == nil then
-    error(("%s: expects a bridged object before the colon (%s), got %s"):format(
-      fname, fname, show(obj)), level)
-  end
-  error(fname .. ": the object is closed", level)
-end
-
--- Raises unless obj is an open bridged object. (The calls of this file check inline,
--- is_open then not_self: a call level less for every call.)
+-- Raises unless obj is an open bridged object (o.put_async{} instead of o:put_async{}):
+-- one C call, which tells an open object, a closed one and anything else apart.
 local function check_self(obj, fname)
-  if not is_open(obj) then not_self(obj, fname, 4) end
+  local open = core.is_open(obj)
+  if open then return end
+  if open == nil then
+    error(("%s: expects a bridged object before the colon (%s), got %s"):format(
+      fname, fname, show(obj)), 3)
+  end
+  error(fname .. ": the object is closed", 3)
 end
 M.check_self = check_self
 
@@ -283,7 +277,7 @@ local check_get = options.checker("svc:get_async", call_options)
 
 -- obj:put_async{flags=, context=, async_context=, on_progress=, timeout=} -> SWbemObjectPath
 function methods.put_async(obj, opts)
-  if not is_open(obj) then not_self(obj, "obj:put_async", 3) end
+  check_self(obj, "obj:put_async")
   opts = check_put(opts)
   if transport(obj, opts, "obj:put_async") == "worker" then
     return loop.await(on_worker(obj, "Put_", opts, nil, "Put_", opts.flags or 0))
@@ -293,7 +287,7 @@ end
 
 -- obj:delete_async{...} -> true
 function methods.delete_async(obj, opts)
-  if not is_open(obj) then not_self(obj, "obj:delete_async", 3) end
+  check_self(obj, "obj:delete_async")
   opts = check_delete(opts)
   if transport(obj, opts, "obj:delete_async") == "worker" then
     loop.await(on_worker(obj, "Delete_", opts, nil, "Delete_", opts.flags or 0))
@@ -305,7 +299,7 @@ end
 
 -- svc:get_async(path, {...}) -> SWbemObject
 function methods.get_async(svc, path, opts)
-  if not is_open(svc) then not_self(svc, "svc:get_async", 3) end
+  check_self(svc, "svc:get_async")
   check_string(path, "svc:get_async", "the object path")
   opts = check_get(opts)
   if transport(svc, opts, "svc:get_async") == "worker" then

@@ -138,7 +138,7 @@ end
 -- deadline too (see deadline()).
 function M.begin(op, ms, expire)
   pending = pending + 1
-  if ms ~= nil then M.deadline(op, ms, expire) end
+  M.deadline(op, ms, expire)
 end
 
 -- A task that failed after the pump resumed it fails the pump call that woke it.
@@ -155,8 +155,7 @@ function M.settle(op, err)
   op.done, op.err = true, err
   if not op.unpended then pending = pending - 1 end
   if op.slot then timers:remove(op) end
-  local co = op.co          -- wake(op), in this frame: this runs once for every operation
-  if co and status(co) == "suspended" then after_resume(co, resume_co(co)) end
+  wake(op)
   if op.on_settle then op.on_settle(op) end
 end
 
@@ -220,8 +219,8 @@ end
 -- more: it is abandoned (cancelled, or left to its worker, its result released when it
 -- comes).
 function M.await(op)
-  local co = running()     -- current_task(), in this frame
-  if tasks[co] and isyieldable() then
+  local co = current_task()
+  if co then
     -- park's wait, in this frame: a call to park would stay on the stack of every task
     -- that waits (a call frame more for each of the thousands that may)
     op.co = co
