@@ -51,6 +51,7 @@ wineserver -w
     target["inflight_floor_inproc_pct"] = "bound of 130"
     target["cancel_us_per_op"] = "Lua < 20 us"
     target["cancel_floor_inproc_us_per_op"] = "bound of 20"
+    target["cancel_inproc_lua_us_per_op"] = "Lua < 20 us"
     target["first_read_us"] = "Lua <= 18.3 us"
     target["idle_2s_cpu_ms"] = "< 20 ms"
     printf "\nmedians of %d alternating runs, each pinned with its wineserver to one CPU\n", rounds
