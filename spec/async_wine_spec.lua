@@ -44,6 +44,27 @@ describe("async calls on Wine's real WMI #wine", function()
     assert.equal(before, live)
   end)
 
+  it("misuse of Wine's own objects is refused before any call, naming the argument", function()
+    local svc <close> = wbem.connect{}
+    local cls <close> = svc:Get("Win32_Process")
+    local nvs = wbem.create("WbemScripting.SWbemNamedValueSet")
+    nvs:close()
+    -- the kinds of object are told by Wine's type information
+    assert.matches("obj:put_async: option 'context' must be .- got a closed object",
+                   raises(function() cls:put_async{ context = nvs } end))
+    assert.matches("svc:get_async: option 'context' must be .- got an object of type SWbemServices",
+                   raises(function() svc:get_async("Win32_Process", { context = svc }) end))
+    assert.matches("svc:query_async: option 'context' must be .- got an object of type SWbemObject",
+                   raises(function() svc:query_async("SELECT * FROM Win32_Process", { context = cls }) end))
+    local open <close> = wbem.create("WbemScripting.SWbemNamedValueSet")
+    assert.equal("SWbemNamedValueSet", wbem.core.type_name(open))
+    assert.matches("svc:get_async: the object path contains a zero byte %(byte 14%)",
+                   raises(function() svc:get_async("Win32_Process\0.Handle=1") end))
+    assert.matches("args%.n must be an integer in 0%.%.65535, got nan",
+                   raises(function() wbem.call_async(cls, "Derivation_", { n = 0 / 0 }) end))
+    assert.equal(0, wbem.pending())
+  end)
+
   it("the pump runs against Wine's COM with nothing pending", function()
     assert.equal(0, wbem.pump(0))
     assert.equal(0, wbem.pump(20))

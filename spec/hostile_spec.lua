@@ -446,6 +446,59 @@ describe("misuse names the function and the argument", function()
     assert.matches("wbem.run: expects a function, got 5", raises(wbem.run, 5))
   end)
 
+  it("a context that is not an open named value set names 'context', before any call", function()
+    local item <close> = simfix.item(svc, "ctx")
+    local nvs = wbem.create(simfix.progid("SWbemNamedValueSet"))
+    nvs:close()
+    local live = control and control.LiveObjects
+    assert.matches("obj:put_async: option 'context' must be a table of named values or an "
+                   .. "SWbemNamedValueSet, got a closed object",
+                   raises(function() item:put_async{ context = nvs } end))
+    -- another kind of object, which a provider that casts what it gets would misread
+    assert.matches("svc:get_async: option 'context' must be .- got an object of type SWbemServices",
+                   raises(function() svc:get_async(path_of("ctx"), { context = svc }) end))
+    assert.matches("svc:events: option 'context' must be .- got an object of type SWbemObject",
+                   raises(function()
+                     svc:events("SELECT * FROM __InstanceCreationEvent WITHIN 1 WHERE "
+                                .. "TargetInstance ISA 'LuaSpec_Item'", { context = item })
+                   end))
+    assert.matches("obj:delete_async: option 'context' must be .- got a thread",
+                   raises(function() item:delete_async{ context = coroutine.running() } end))
+    assert.equal(0, wbem.pending())
+    if control then assert.equal(live, control.LiveObjects) end
+  end)
+
+  it("a zero byte in a path, a query, a class or a method name is refused, not cut off", function()
+    -- WMI reads such text up to its first zero: the call would act on the part before it
+    local cut = path_of("zero") .. "\0 or another"
+    assert.matches("svc:get_async: the object path contains a zero byte %(byte 25%)",
+                   raises(function() svc:get_async(cut) end))
+    assert.matches("svc:query_async: the WQL query contains a zero byte",
+                   raises(function() svc:query_async("SELECT * FROM LuaSpec_Item\0") end))
+    assert.matches("svc:instances_of_async: the class name contains a zero byte",
+                   raises(function() svc:instances_of_async("LuaSpec_Item\0x") end))
+    assert.matches("svc:events: the WQL event query contains a zero byte",
+                   raises(function() svc:events("SELECT * FROM __InstanceCreationEvent\0") end))
+    assert.matches("svc:exec_async: the method name contains a zero byte",
+                   raises(function() svc:exec_async(path_of("zero"), "Reset\0x") end))
+    assert.matches("wbem.exec: the method name contains a zero byte",
+                   raises(function() wbem.exec(svc, "Reset\0x") end))
+    assert.matches("wbem.call_async: a member name cannot contain a zero byte",
+                   raises(function() wbem.call_async(svc, "Get\0x", {}) end))
+    assert.equal(0, wbem.pending())
+  end)
+
+  it("call_async's argument count must be an integer it can pass, naming args.n", function()
+    for _, bad in ipairs{ -1, 1.5, NAN, math.huge, 1e9, math.maxinteger, "2", true } do
+      assert.matches("wbem%.call_async: args%.n must be an integer in 0%.%.65535, got ",
+                     raises(function() wbem.call_async(svc, "Get", { n = bad }) end))
+    end
+    local long = setmetatable({}, { __len = function() return 1 << 40 end })
+    assert.matches("wbem%.call_async: the arguments' length must be an integer in 0%.%.65535",
+                   raises(function() wbem.call_async(svc, "Get", long) end))
+    assert.equal(0, wbem.pending())
+  end)
+
   it("a sink with no handlers, and options tables that are empty or nil", function()
     local a <close> = svc:sink{}
     local b <close> = svc:sink()

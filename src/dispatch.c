@@ -542,6 +542,17 @@ static int l_is_object(lua_State *L) {
   return 1;
 }
 
+/* core.type_name(obj) -> the interface its type information names, without the leading I
+** ("SWbemNamedValueSet"), or nil: a closed object, or one without type information (what
+** such an object is cannot be told, so a check that uses this lets it pass). */
+static int l_type_name(lua_State *L) {
+  object *o = check_object(L, 1);
+  if (o->ref.disp == NULL) return 0;
+  wbem_push_type_name(L, 1);
+  if (strcmp(lua_tostring(L, -1), "IDispatch") == 0) return 0;
+  return 1;
+}
+
 /* core.fallback(fn): fn(obj, name, ...) answers a call of a WMI method that the object
 ** refuses with E_NOTIMPL (see invoke). */
 static int l_fallback(lua_State *L) {
@@ -579,6 +590,7 @@ static const luaL_Reg funcs[] = {
   {"close", obj_close},
   {"is_object", l_is_object},
   {"is_open", l_is_open},
+  {"type_name", l_type_name},
   {"fallback", l_fallback},
   {NULL, NULL}
 };

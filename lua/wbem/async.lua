@@ -20,6 +20,7 @@ local worker = require "wbem.worker"
 local type, pairs, ipairs, error, pcall, xpcall, setmetatable = type, pairs, ipairs,
   error, pcall, xpcall, setmetatable
 local pack, unpack = table.pack, table.unpack
+local find = string.find
 local show = options.show
 
 local SEND_STATUS = flags.SendStatus
@@ -263,10 +264,14 @@ local function check_self(obj, fname)
 end
 M.check_self = check_self
 
+-- A path, a query, a name: text that WMI reads up to its first zero character, so a zero
+-- byte would make it act on the part before, silently.
 local function check_string(v, fname, what)
   if type(v) ~= "string" then
     error(("%s: %s must be a string, got %s"):format(fname, what, show(v)), 3)
   end
+  local zero = find(v, "\0", 1, true)
+  if zero then error(("%s: %s contains a zero byte (byte %d)"):format(fname, what, zero), 3) end
 end
 M.check_string = check_string
 

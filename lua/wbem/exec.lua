@@ -74,6 +74,7 @@ end
 
 local function check_call(method, params, fname)
   if type(method) ~= "string" then misuse(fname, "expects a method name, got %s", show(method)) end
+  if method:find("\0", 1, true) then misuse(fname, "the method name contains a zero byte") end
   if params ~= nil and type(params) ~= "table" then
     misuse(fname, "parameters must be a table of name = value, got %s", show(params))
   end

@@ -78,9 +78,19 @@ function M.flags(v)
   return true, i
 end
 
--- A table of named values, or an SWbemNamedValueSet the caller owns.
+-- A table of named values, or an SWbemNamedValueSet the caller owns: an open one, and
+-- not another kind of object (a provider that casts what it is given would take it for
+-- one). An object whose type information is not there to tell passes.
 function M.context(v)
-  if type(v) == "table" or core.is_object(v) then return true, v end
+  if type(v) == "table" then return true, v end
+  local open = core.is_open(v)
+  if open then
+    local name = core.type_name(v)
+    if name == nil or name == "SWbemNamedValueSet" then return true, v end
+    return false, "must be a table of named values or an SWbemNamedValueSet, got an object of type " .. name
+  elseif open == false then
+    return false, "must be a table of named values or an SWbemNamedValueSet, got a closed object"
+  end
   return false, "must be a table of named values or an SWbemNamedValueSet, got " .. show(v)
 end
 

@@ -154,6 +154,11 @@ function M.check_reachable(obj, fname, level)
   end
 end
 
+-- How many arguments a worker call takes at most: more than any COM method has, and few
+-- enough that they always fit on the stack (table.unpack's own refusal names nothing).
+local MAX_ARGS = 0xFFFF
+local arg_count = options.integer(0, MAX_ARGS)
+
 --- call_async(obj, name, args, opts) -> what obj:name(table.unpack(args)) returns, the
 -- call made on a worker. args: a sequence (args.n counts trailing nils); wbem.out marks
 -- an out parameter, as in a direct call. opts: { timeout = ms }.
@@ -168,12 +173,16 @@ function M.call_async(obj, name, args, opts)
   if args ~= nil and type(args) ~= "table" then
     error("wbem.call_async: the arguments must be a table (a sequence), got " .. show(args), 2)
   end
+  local counted, n = arg_count(args and (args.n or #args) or 0)
+  if not counted then
+    error(("wbem.call_async: %s %s"):format(args.n ~= nil and "args.n" or "the arguments' length",
+                                            n), 2)
+  end
   opts = check_call(opts)
   M.check_reachable(obj, "wbem.call_async", 2)
   local s = core.settings(obj) or {}
   local ok, op = pcall(start, "call " .. name, opts.timeout, core.job_call,
-                       { last_error = s.last_error }, obj, name,
-                       unpack(args or {}, 1, args and (args.n or #args) or 0))
+                       { last_error = s.last_error }, obj, name, unpack(args or {}, 1, n))
   if not ok then
     -- an argument refused: said from the caller's line, not this file's
     if type(op) == "string" then
