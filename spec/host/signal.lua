@@ -1,5 +1,6 @@
 -- One put through a raw sink; the host waits on wbem.wait_handle() with its own loop
--- (never calling wbem.pump while it waits), then calls the frame function once.
+-- (never calling wbem.pump while it waits) and calls the frame function each time the
+-- handle is signalled, until the put is done.
 local wbem = require "wbem"
 local simfix = require "spec.support.simfix"
 
