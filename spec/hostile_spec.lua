@@ -587,6 +587,36 @@ describe("coroutines that are not tasks", function()
     assert.is_true(closed)
   end)
 
+  it("a task closed while it waits gives its call up: nothing stays pending #sim", function()
+    control.Hang = true
+    local item <close> = simfix.item(svc, "closedtask")
+    local put = wbem.spawn(function() local p <close> = item:put_async{} end)
+    local got = wbem.spawn(function() local o <close> = svc:get_async(path_of("x")) end)
+    local nap = wbem.spawn(function() wbem.sleep(math.huge) end)
+    assert.equal(3, wbem.pending())
+    for _, task in ipairs{ put, got, nap } do assert.is_true(coroutine.close(task)) end
+    assert.equal(0, wbem.pending())
+    assert.is_nil(wbem.timeout())
+    wbem.run()     -- at once: it pumped for the closed sleeper for ever, and for the put until it ended
+    control.Hang = false
+    -- the put was cancelled through its sink, not left to run: nothing was written
+    assert.is_false(stored("closedtask"))
+  end)
+
+  it("a task closed while it waits on a worker leaves the call to it #sim", function()
+    local wsvc <close> = simfix.connect(nil, "worker")
+    control.SyncLatencyMs = 100
+    local item <close> = simfix.item(wsvc, "closedworker")
+    local put = wbem.spawn(function() local p <close> = item:put_async{} end)
+    assert.equal(1, wbem.pending())
+    assert.is_true(coroutine.close(put))
+    assert.equal(0, wbem.pending())
+    -- a worker's call cannot be stopped: it ends on its thread, and what it returns is released
+    -- (after_each: LiveObjects back to 0)
+    wbem.sleep(300)
+    control.SyncLatencyMs = 0
+  end)
+
   it("a parked task resumed by hand goes back to waiting #sim", function()
     control.LatencyMs = 30
     local path

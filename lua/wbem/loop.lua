@@ -213,11 +213,28 @@ function M.park(op)
   end
 end
 
+-- Gives up op for its waiter, which is gone: it is abandoned (cancelled, or left to its
+-- worker, its result released when it comes), or, having no abandon, settled with err.
+local function give_up(op, err)
+  if op.abandon then op.abandon(op, err) else M.settle(op, err) end
+end
+
+-- Closed when a task's wait in await ends. A task closed while it waits (coroutine.close,
+-- or a scheduler of the host's that drops it so) closes it too, in that task (running()
+-- names it): its operation is given up, so that nothing goes on waiting for a waiter that
+-- is gone (a closed sleeper kept wbem.run() pumping until its deadline, for ever with
+-- math.huge; a closed put kept its call running and counted as pending).
+local WAITING = setmetatable({}, { __close = function()
+  local op = tasks[running()]
+  if type(op) == "table" and not op.done then
+    give_up(op, ("wbem: the task waiting for %s was closed"):format(op.what or "a wbem call"))
+  end
+end })
+
 --- Waits until op is done; returns its result or raises its failure. A task parks until
--- a pump step settles op (nothing can raise into a task meanwhile). Any other caller
--- pumps; if that raises (a handler that a pump ran failed), nobody waits for op any
--- more: it is abandoned (cancelled, or left to its worker, its result released when it
--- comes).
+-- a pump step settles op (nothing can raise into a task meanwhile); closed meanwhile, it
+-- gives op up. Any other caller pumps; if that raises (a handler that a pump ran failed),
+-- nobody waits for op any more: it is given up too.
 function M.await(op)
   local co = current_task()
   if co then
@@ -225,16 +242,17 @@ function M.await(op)
     -- that waits (a call frame more for each of the thousands that may)
     op.co = co
     tasks[co] = op
-    while not op.done do yield(PARKED) end
+    do
+      local _ <close> = WAITING
+      while not op.done do yield(PARKED) end
+    end
     tasks[co] = true
     op.co = false
   else
     while not op.done do
       local ok, err = pcall(M.pump)
       if not ok then
-        if not op.done then
-          if op.abandon then op.abandon(op, err) else M.settle(op, err) end
-        end
+        if not op.done then give_up(op, err) end
         error(err, 0)
       end
     end
@@ -309,7 +327,7 @@ end
 function M.interrupt(co, err)
   local op = tasks[co]
   if type(op) ~= "table" or op.done then return false end
-  if op.abandon then op.abandon(op, err) else M.settle(op, err) end
+  give_up(op, err)
   return true
 end
 
