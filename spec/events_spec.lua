@@ -370,6 +370,37 @@ for _, m in ipairs{ { "sink", "marshal" }, { "sink", "direct" }, { "worker", "ma
       assert.equal(0, wbem.pending())
     end)
 
+    it("on_overflow and on_error raising nil or false are failures that say so #sim", function()
+      if mode == "worker" then return end   -- the worker loses nothing (above)
+      for _, v in ipairs{ false, "nil" } do
+        if v == "nil" then v = nil end
+        local it = { svc:events(TICKS, { buffer = 2, timeout = 1000, on_overflow = function() error(v) end }) }
+        fire(control, svc, 1)
+        local err = raises(function()
+          for ev in table.unpack(it) do
+            local seq = ev.Seq
+            ev:close()
+            if seq == 1 then
+              fire(control, svc, 2, 6)    -- 2 and 3 wait, 4 to 6 are lost
+              wbem.sleep(300)
+            end
+          end
+        end)
+        assert.matches("on_overflow raised " .. tostring(v) .. ", an error value with no message", err)
+      end
+      local sub = svc:subscribe(TICKS, function(ev) ev:close() end, { on_error = function() error(nil) end })
+      control:Reset()                       -- cancels every subscription (and re-seeds)
+      local err = raises(function()
+        local t = wbem.clock() + 2000
+        while wbem.clock() < t do wbem.pump(50) end
+      end)
+      assert.matches("a subscription's on_error raised nil, an error value with no message", err)
+      assert.is_false(sub:is_open())
+      simfix.item_class(svc)
+      tick_class(svc)
+      assert.equal(0, wbem.pending())
+    end)
+
     it("a loss counted after the last event read is still reported there when the buffer starts again #sim", function()
       if mode == "worker" then return end   -- the worker loses nothing (above)
       local log = {}

@@ -112,6 +112,19 @@ describe("wbem.fleet over simulated hosts #sim", function()
     assert.equal(0, wbem.pending())
   end)
 
+  it("on_progress raising nil or false closes the fleet with a failure that says so", function()
+    for _, v in ipairs{ false, "nil" } do
+      if v == "nil" then v = nil end
+      local hosts = { add("p-1", "ok"), add("p-2", "ok", 200), add("p-3", "ok", 200) }
+      local ok, err = pcall(wbem.fleet, hosts, function() return 1 end,
+                            { connect = sim, concurrency = 1, on_progress = function() error(v) end })
+      assert.is_false(ok)
+      assert.matches("a fleet's on_progress raised " .. tostring(v) .. ", an error value with no message",
+                     err)
+      assert.equal(0, wbem.pending())
+    end
+  end)
+
   it("credentials never appear in the records of failed hosts", function()
     local secret = "Sim-Pa55-never-shown"
     local records = wbem.fleet({ add("d1", "denied"), add("u1", "unreachable"), add("o1", "ok") },

@@ -193,7 +193,7 @@ end
 local function settled(op)
   local err = op.err
   if not err then return end
-  if op.on_error then return op.on_error(err) end
+  if op.on_error then return loop.call("a subscription's on_error", op.on_error, err) end
   error(err, 0)
 end
 

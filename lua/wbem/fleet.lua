@@ -176,7 +176,9 @@ function Fleet:next()
       self.taken = self.taken + 1
       local record = self.ready[self.taken]
       self.ready[self.taken] = false            -- handed over: the fleet keeps no copy
-      if self.on_progress then self.on_progress(self.taken, #self.jobs, record) end
+      if self.on_progress then
+        loop.call("a fleet's on_progress", self.on_progress, self.taken, #self.jobs, record)
+      end
       return record
     end
     if self.running == 0 then

@@ -26,8 +26,8 @@ local options = require "wbem.options"
 local create, resume_co, yield, status, running, isyieldable, close_co =
   coroutine.create, coroutine.resume, coroutine.yield, coroutine.status,
   coroutine.running, coroutine.isyieldable, coroutine.close
-local type, error, tostring, pcall, select, setmetatable = type, error, tostring, pcall, select,
-  setmetatable
+local type, error, tostring, pcall, xpcall, select, setmetatable = type, error, tostring,
+  pcall, xpcall, select, setmetatable
 local huge, ceil = math.huge, math.ceil
 local traceback = debug.traceback
 local clock = core.clock
@@ -97,6 +97,18 @@ function M.handler(where)
     handlers[where] = h
   end
   return h
+end
+
+local function rethrow(ok, ...)
+  if not ok then error((...), 0) end
+  return ...
+end
+
+--- call(where, f, ...) -> what f(...) returns: a callback of the user's (where names it:
+-- "on_overflow") called so that what it raises goes on as M.failure makes it, never as a
+-- bare nil or false that would read as no error at all.
+function M.call(where, f, ...)
+  return rethrow(xpcall(f, M.handler(where), ...))
 end
 
 --------------------------------------------------------------------------------------

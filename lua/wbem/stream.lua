@@ -64,7 +64,7 @@ local function wait_expired(op)
 end
 
 local function overflow(op, lost, on_overflow)
-  if on_overflow then return on_overflow(lost) end
+  if on_overflow then return loop.call("on_overflow", on_overflow, lost) end
   error(core.error{
     hresult = WBEM_E_QUEUE_OVERFLOW,
     operation = op.what,
