@@ -7,6 +7,8 @@ local simfix = require "spec.support.simfix"
 
 local raises = simfix.raises
 
+local WBEM_E_INVALID_METHOD = 0x8004102E
+
 -- The relative paths of the objects an iterator yields, sorted (a class's is its name);
 -- each object is released.
 local function paths(...)
@@ -131,6 +133,11 @@ describe("the query family and exec_async on Wine's real WMI (worker transport) 
                    raises(cls.exec_async, {}, "Create"))
     local err = raises(cls.exec_async, cls, "NoSuchMethod", { A = 1 })
     assert.is_true(wbem.is_error(err), tostring(err))
+    assert.equal(WBEM_E_INVALID_METHOD, err.hresult)       -- as without in-parameters
+    assert.equal(WBEM_E_INVALID_METHOD, raises(wbem.exec, cls, "NoSuchMethod").hresult)
+    err = raises(cls.exec_async, cls, "Create", { Nope = 1 })
+    assert.equal(0x80020006, err.hresult)                   -- DISP_E_UNKNOWNNAME, Wine's answer
+    assert.matches("obj:exec_async Create: .*Create has no in%-parameter 'Nope'", tostring(err))
     local closed = svc:get_async("Win32_Process")
     closed:close()
     assert.matches("obj:exec_async: the object is closed", raises(closed.exec_async, closed, "Create"))
@@ -154,7 +161,6 @@ end)
 -- The same calls against the simulator's query family and methods (root\cimv2: Sim_Base,
 -- Sim_Derived, the association Sim_Link b1 -> d1, Win32_Process), one body for both
 -- transports.
-local WBEM_E_INVALID_METHOD = 0x8004102E
 local WBEM_E_NOT_FOUND = 0x80041002
 local WBEM_E_INVALID_CLASS = 0x80041010
 
@@ -334,9 +340,18 @@ for _, mode in ipairs{ "sink", "worker" } do
         assert.equal(5, out.ReturnValue)
         local err = raises(cls.exec_async, cls, "NoSuchMethod")
         assert.equal(WBEM_E_INVALID_METHOD, err.hresult)
-        err = raises(cls.exec_async, cls, "Echo", { Bogus = 1 })   -- not a parameter: the put fails
+        -- with in-parameters the same: the method set's lookup is not the error a user sees
+        err = raises(cls.exec_async, cls, "NoSuchMethod", { Text = "x" })
+        assert.equal(WBEM_E_INVALID_METHOD, err.hresult)
+        assert.matches("the class has no method 'NoSuchMethod'", tostring(err))
+        err = raises(cls.exec_async, cls, "Echo", { Bogus = 1 })   -- WMI's error, told as such
         assert.is_true(wbem.is_error(err))
+        assert.matches("obj:exec_async Echo: .*Echo has no in%-parameter 'Bogus'", tostring(err))
+        assert.matches("wbem.exec Echo: .*Echo has no in%-parameter 'Bogus'",
+                       tostring(raises(wbem.exec, cls, "Echo", { Bogus = 1 })))
         err = raises(svc.exec_async, svc, 'Sim_Base.Id="b1"', "NoSuchMethod")
+        assert.equal(WBEM_E_INVALID_METHOD, err.hresult)
+        err = raises(svc.exec_async, svc, 'Sim_Base.Id="b1"', "NoSuchMethod", { Text = "x" })
         assert.equal(WBEM_E_INVALID_METHOD, err.hresult)
       end)
       assert.equal(before, after)

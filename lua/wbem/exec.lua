@@ -18,6 +18,10 @@ local options = require "wbem.options"
 local type, pairs, next, pcall, error = type, pairs, next, pcall, error
 local show = options.show
 
+local WBEM_E_NOT_FOUND = 0x80041002
+local WBEM_E_INVALID_METHOD = 0x8004102E
+local DISP_E_UNKNOWNNAME = 0x80020006
+
 local M = {}
 
 -- Raises fname's misuse error at the caller of the public function.
@@ -30,7 +34,17 @@ end
 local function inparams(cls, method, params, fname)
   if params == nil or next(params) == nil then return nil end
   local methods <close> = cls.Methods_
-  local m <close> = methods:Item(method)
+  local found, m = pcall(methods.Item, methods, method)
+  if not found then
+    -- the method set says WBEM_E_NOT_FOUND; the call itself, made without parameters,
+    -- gets WBEM_E_INVALID_METHOD from WMI: one error for one mistake, whichever way
+    if core.is_error(m) and m.hresult == WBEM_E_NOT_FOUND then
+      error(core.error{ hresult = WBEM_E_INVALID_METHOD, operation = fname .. " " .. method,
+                        message = ("the class has no method '%s'"):format(method) }, 0)
+    end
+    error(m, 0)
+  end
+  local _ <close> = m
   local class_in = m.InParameters
   if class_in == nil then misuse(fname, "%s takes no in-parameters", method) end
   -- an instance of the in-parameters class; Wine 8 lacks SpawnInstance_ and lets the
@@ -59,6 +73,12 @@ local function inparams(cls, method, params, fname)
         local reason, put = options.unplaced(err), ("wbem: the value for '%s': "):format(k)
         if reason:sub(1, #put) == put then reason = reason:sub(#put + 1) end
         misuse(fname, "parameter '%s': %s", k, reason)
+      end
+      -- a name the in-parameters class does not have: WMI's error (Wine: DISP_E_UNKNOWNNAME),
+      -- told as what it is rather than as a property put
+      if core.is_error(err) and (err.hresult == DISP_E_UNKNOWNNAME or err.hresult == WBEM_E_NOT_FOUND) then
+        error(core.error{ hresult = err.hresult, operation = fname .. " " .. method,
+                          message = ("%s has no in-parameter '%s'"):format(method, k) }, 0)
       end
       error(err, 0)
     end
