@@ -76,7 +76,8 @@ local function inparams(cls, method, params, fname)
       end
       -- a name the in-parameters class does not have: WMI's error (Wine: DISP_E_UNKNOWNNAME),
       -- told as what it is rather than as a property put
-      if core.is_error(err) and (err.hresult == DISP_E_UNKNOWNNAME or err.hresult == WBEM_E_NOT_FOUND) then
+      local hr = core.is_error(err) and err.hresult
+      if hr == DISP_E_UNKNOWNNAME or hr == WBEM_E_NOT_FOUND then
         error(core.error{ hresult = err.hresult, operation = fname .. " " .. method,
                           message = ("%s has no in-parameter '%s'"):format(method, k) }, 0)
       end

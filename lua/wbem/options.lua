@@ -83,15 +83,17 @@ end
 -- one). An object whose type information is not there to tell passes.
 function M.context(v)
   if type(v) == "table" then return true, v end
-  local open = core.is_open(v)
+  local open, got = core.is_open(v)
   if open then
     local name = core.type_name(v)
     if name == nil or name == "SWbemNamedValueSet" then return true, v end
-    return false, "must be a table of named values or an SWbemNamedValueSet, got an object of type " .. name
+    got = "an object of type " .. name
   elseif open == false then
-    return false, "must be a table of named values or an SWbemNamedValueSet, got a closed object"
+    got = "a closed object"
+  else
+    got = show(v)
   end
-  return false, "must be a table of named values or an SWbemNamedValueSet, got " .. show(v)
+  return false, "must be a table of named values or an SWbemNamedValueSet, got " .. got
 end
 
 -- An integer (a float with an integer value counts) from lo, up to hi when given.
