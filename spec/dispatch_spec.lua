@@ -646,4 +646,73 @@ describe("what is known about a name, shared between objects #sim", function()
     local again <close> = fresh('LuaSpec_Keep.Name="k"')   -- still there
     assert.are.equal(5, again.Size)
   end)
+
+  -- What an object keeps of its Methods_: the objects the simulator holds while fn runs
+  -- on a fresh Win32_Process class object, less the object itself; and what is held once
+  -- the object is gone (how: "close" or "collect").
+  local function held(fn, how)
+    local cimv2 <close> = simfix.connect("root\\cimv2")
+    collectgarbage(); collectgarbage()
+    local base = control.LiveObjects
+    local o = cimv2:Get("Win32_Process")
+    local with_object = control.LiveObjects
+    fn(o)
+    local during = control.LiveObjects - with_object
+    if how == "close" then o:close() else o = nil; collectgarbage(); collectgarbage() end
+    return during, control.LiveObjects - base
+  end
+
+  it("holds the set while it lives, for a class with methods, and gives it back when closed", function()
+    local during, after = held(function(o)
+      assert.are.equal("property", (wbem.core.member(o, "Name")))
+      assert.are.equal("method", (wbem.core.member(o, "Create")))
+      assert.are.equal("property", (wbem.core.member(o, "Caption")))
+    end, "close")
+    assert.are.equal(1, during)   -- one set, read once for the three names
+    assert.are.equal(0, after)
+  end)
+
+  it("gives it back when the object is collected", function()
+    local during, after = held(function(o) wbem.core.member(o, "ProcessId") end, "collect")
+    assert.are.equal(1, during)
+    assert.are.equal(0, after)
+  end)
+
+  it("holds nothing for a class without methods, and reads its names as properties", function()
+    local cimv2 <close> = simfix.connect("root\\cimv2")
+    local class <close> = cimv2:Get("Sim_MultiKey")
+    local live = control.LiveObjects
+    assert.are.same({ "property", "wmi" }, { wbem.core.member(class, "Host") })
+    assert.are.same({ "property", "wmi" }, { wbem.core.member(class, "Note") })
+    assert.are.equal(live, control.LiveObjects)
+  end)
+end)
+
+-- One body for Wine's real WMI (WBEM_TARGET=real) and the simulator: Win32_Process has
+-- methods (Create and GetOwner; Wine's has no Terminate) on both.
+describe("the names of one WMI object, classified from one reading of its Methods_", function()
+  local simfix = require "spec.support.simfix"
+  local svc
+
+  before_each(function() svc = simfix.connect("root\\cimv2") end)
+  after_each(function() svc:close() end)
+
+  it("tells properties from methods in any order, on a class and on an instance", function()
+    local cls <close> = svc:Get("Win32_Process")
+    local inst
+    for p in wbem.each(svc:ExecQuery("SELECT * FROM Win32_Process")) do
+      if inst then p:close() else inst = p end
+    end
+    local want = { { "Name", "property" }, { "GetOwner", "method" }, { "ProcessId", "property" },
+                   { "Create", "method" }, { "Caption", "property" }, { "Put_", "method" },
+                   { "Methods_", "property" }, { "Handle", "property" } }
+    for _, o in ipairs{ cls, inst } do
+      for _, w in ipairs(want) do
+        assert.are.equal(w[2], (wbem.core.member(o, w[1])), w[1])
+      end
+    end
+    assert.are.equal("string", type(inst.Name))
+    assert.are.equal("function", type(inst.GetOwner))
+    inst:close()
+  end)
 end)

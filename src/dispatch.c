@@ -98,6 +98,8 @@ IDispatch **wbem_new_object(lua_State *L, int parent) {
   o->ref.disp = NULL;
   o->ti = NULL;
   o->ti_done = 0;
+  o->methods = NULL;
+  o->methods_done = 0;
   luaL_setmetatable(L, WBEM_OBJECT);
   if (parent != 0) {
     if (lua_type(L, parent) == LUA_TTABLE) lua_pushvalue(L, parent);

@@ -11,7 +11,8 @@
 **      class), the object's Methods_ collection: Methods_.Item(name) succeeds for a
 **      method and fails for a property (and a Count of 0 says no name is a method).
 **      Wine implements Methods_.Item with IWbemClassObject::GetMethod, Windows with
-**      its schema. Objects without Methods_ are asked Properties_.Item(name) instead;
+**      its schema. An SWbemObject's Methods_ is read once and kept with the object,
+**      for all its names. Objects without Methods_ are asked Properties_.Item(name);
 **   3. an object that tells nothing gets property reads (DISPATCH_PROPERTYGET alone)
 **      and explicit calls through core.call(obj, name, ...).
 ** Declared parameter types shape the arguments (dispatch.c): a nil for an interface
@@ -366,25 +367,45 @@ static int classify_dispex(IDispatch *disp, DISPID id, member *m) {
   return 1;
 }
 
+/* The object's Methods_ through its dual interface, read once per object: a class's
+** methods do not change under an object of it (SWbemMethodSet has no Add), and each
+** read of Methods_ makes the set anew from the class, which costs the provider more
+** than the name's own lookup. NULL when the set is empty; 0 when the object does not
+** answer ISWbemObject. */
+static int object_methods(object *o, ISWbemMethodSet **set) {
+  if (!o->methods_done) {
+    ISWbemObject *wo = NULL;
+    ISWbemMethodSet *s = NULL;
+    LONG count = -1;
+    HRESULT hr;
+    if (FAILED(IDispatch_QueryInterface(o->ref.disp, &IID_ISWbemObject, (void **)&wo)) || wo == NULL)
+      return 0;
+    hr = ISWbemObject_get_Methods_(wo, &s);
+    ISWbemObject_Release(wo);
+    if (FAILED(hr) || s == NULL) return 0;
+    if (SUCCEEDED(ISWbemMethodSet_get_Count(s, &count)) && count == 0) {
+      ISWbemMethodSet_Release(s);
+      s = NULL;
+    }
+    o->methods = s;
+    o->methods_done = 1;
+  }
+  *set = o->methods;
+  return 1;
+}
+
 /* The same question through the SWbemObject's dual interface: no name lookups (a fresh
 ** object's GetIDsOfNames is most of what its first read costs), and no failing Item
 ** call for a class without methods. 0 when the object does not answer ISWbemObject. */
-static int ask_methods(IDispatch *disp, BSTR name, member *m) {
-  ISWbemObject *wo = NULL;
-  ISWbemMethodSet *set = NULL;
+static int ask_methods(object *o, BSTR name, member *m) {
+  ISWbemMethodSet *set;
   ISWbemMethod *method = NULL;
-  LONG count = -1;
-  HRESULT hr;
-  if (FAILED(IDispatch_QueryInterface(disp, &IID_ISWbemObject, (void **)&wo)) || wo == NULL) return 0;
-  hr = ISWbemObject_get_Methods_(wo, &set);
-  ISWbemObject_Release(wo);
-  if (FAILED(hr) || set == NULL) return 0;
-  if (FAILED(ISWbemMethodSet_get_Count(set, &count)) || count != 0) {
+  HRESULT hr = E_FAIL;   /* no methods at all: not one of them */
+  if (!object_methods(o, &set)) return 0;
+  if (set != NULL) {
     hr = ISWbemMethodSet_Item(set, name, 0, &method);
     if (SUCCEEDED(hr) && method) ISWbemMethod_Release(method);
-  } else
-    hr = E_FAIL;   /* no methods at all: not one of them */
-  ISWbemMethodSet_Release(set);
+  }
   m->source = WBEM_SRC_WMI;
   m->maxargs = -1;
   m->put = 1;
@@ -438,7 +459,7 @@ static void ask_wmi(lua_State *L, int obj, object *o, BSTR name, member *m) {
 /* What WMI says of a name: through the dual interface when the object has one, else
 ** through IDispatch by name. */
 static void classify_wmi(lua_State *L, int obj, object *o, BSTR name, member *m) {
-  if (!typed_property(L, obj, o, L"Methods_", "Methods_") || !ask_methods(o->ref.disp, name, m))
+  if (!typed_property(L, obj, o, L"Methods_", "Methods_") || !ask_methods(o, name, m))
     ask_wmi(L, obj, o, name, m);
 }
 
@@ -487,6 +508,8 @@ void wbem_push_description(lua_State *L, int obj) {
 void wbem_object_forget(object *o) {
   if (o->ti) ITypeInfo_Release(o->ti);
   o->ti = NULL;
+  if (o->methods) ISWbemMethodSet_Release(o->methods);
+  o->methods = NULL;
 }
 
 /* ---- members ------------------------------------------------------------------- */

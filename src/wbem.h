@@ -109,6 +109,8 @@ typedef struct wbem_object {
   wbem_ref ref;            /* first: WBEM_OBJECT and WBEM_SINK userdata start alike */
   ITypeInfo *ti;           /* the object's type information, or NULL (member.c) */
   int ti_done;             /* ti was looked up already */
+  struct ISWbemMethodSet *methods;  /* its Methods_, once read and not empty (member.c) */
+  int methods_done;        /* Methods_ was read already: methods, or NULL for none */
 } wbem_object;
 void        wbem_push_object(lua_State *L, IDispatch *disp, int parent); /* AddRefs disp; parent: stack index of the
                                                                            object or settings table to inherit from, 0 for none */
