@@ -65,6 +65,23 @@ describe("async calls on Wine's real WMI #wine", function()
     assert.equal(0, wbem.pending())
   end)
 
+  it("a call on another kind of Wine's objects names the call and the kind, on either transport", function()
+    for _, async in ipairs{ "sink", "worker" } do
+      local svc <close> = wbem.connect{ async = async, timeout = 10000 }
+      local cls <close> = svc:Get("Win32_Process")
+      local sink = async == "sink"
+      assert.equal("obj:put_async: the object is an SWbemServices, which has no "
+                   .. (sink and "PutAsync_" or "Put_"), raises(function() svc:put_async{} end))
+      assert.equal("svc:get_async: the object is an SWbemObject, which has no "
+                   .. (sink and "GetAsync" or "Get"),
+                   raises(function() cls:get_async("Win32_Process") end))
+      assert.equal("svc:instances_of_async: the object is an SWbemObject, which has no "
+                   .. (sink and "InstancesOfAsync" or "InstancesOf"),
+                   raises(function() cls:instances_of_async("Win32_Process") end))
+      assert.equal(0, wbem.pending())
+    end
+  end)
+
   it("the pump runs against Wine's COM with nothing pending", function()
     assert.equal(0, wbem.pump(0))
     assert.equal(0, wbem.pump(20))

@@ -509,6 +509,29 @@ describe("misuse names the function and the argument", function()
     assert.equal(path_of("empty"), p2.RelPath)
   end)
 
+  it("a call on another kind of object names the call and the kind, on either transport", function()
+    for _, async in ipairs{ "sink", "worker" } do
+      local conn <close> = simfix.connect(nil, async)
+      local item <close> = simfix.item(conn, "kind")
+      local put = async == "sink" and "PutAsync_" or "Put_"
+      local get = async == "sink" and "GetAsync" or "Get"
+      assert.equal("obj:put_async: the object is an SWbemServices, which has no " .. put,
+                   raises(function() conn:put_async{} end))
+      assert.equal("obj:delete_async: the object is an SWbemServices, which has no "
+                   .. (async == "sink" and "DeleteAsync_" or "Delete_"),
+                   raises(function() conn:delete_async{ timeout = 1000 } end))
+      assert.equal("svc:get_async: the object is an SWbemObject, which has no " .. get,
+                   raises(function() item:get_async(path_of("kind")) end))
+      assert.equal("svc:query_async: the object is an SWbemObject, which has no "
+                   .. (async == "sink" and "ExecQueryAsync" or "ExecQuery"),
+                   raises(function() item:query_async("SELECT * FROM LuaSpec_Item") end))
+      assert.equal("obj:references_async: the object is an SWbemServices, which has no "
+                   .. (async == "sink" and "ReferencesAsync_" or "References_"),
+                   raises(function() conn:references_async() end))
+      assert.equal(0, wbem.pending())
+    end
+  end)
+
   it("a closed object", function()
     local item = simfix.item(svc, "closed")
     item:close()

@@ -376,8 +376,17 @@ static void push_bound(lua_State *L, int obj, int nameidx) {
 
 /* ---- metamethods ------------------------------------------------------------------ */
 
+/* Reading member m (on top of the stack) of the object at 1, named at 2: its bound method,
+** or the property's value. */
+static int read_member(lua_State *L, member *m) {
+  if (m->kind == WBEM_KIND_METHOD) {
+    push_bound(L, 1, 2);
+    return 1;
+  }
+  return invoke(L, 1, m, m->callflags, 0, 0, "get", lua_tostring(L, 2));
+}
+
 static int obj_index(lua_State *L) {
-  member *m;
   object *o = check_object(L, 1);
   /* extension methods written in Lua come first, for their exact key */
   lua_getfield(L, LUA_REGISTRYINDEX, EXT_KEY);
@@ -388,12 +397,7 @@ static int obj_index(lua_State *L) {
     return luaL_error(L, "wbem: members of a COM object are named by strings, not by %s",
                       luaL_typename(L, 2));
   if (o->ref.disp == NULL) return luaL_error(L, "wbem: object is closed (reading '%s')", lua_tostring(L, 2));
-  m = wbem_get_member(L, 1, 2, "get");
-  if (m->kind == WBEM_KIND_METHOD) {
-    push_bound(L, 1, 2);
-    return 1;
-  }
-  return invoke(L, 1, m, m->callflags, 0, 0, "get", lua_tostring(L, 2));
+  return read_member(L, wbem_get_member(L, 1, 2, "get"));
 }
 
 static int obj_newindex(lua_State *L) {
@@ -539,6 +543,23 @@ static int l_member(lua_State *L) {
   return 2;
 }
 
+/* core.lookup(obj, name) -> obj[name], or nothing when obj has no member of that name:
+** for a caller that says itself what was wrong (obj:put_async on an SWbemServices names
+** put_async and the kind of object, where obj.PutAsync_ said "get SWbemServices.PutAsync_"). */
+static int l_lookup(lua_State *L) {
+  HRESULT hr = S_OK;
+  member *m;
+  check_open(L, 1);
+  luaL_checktype(L, 2, LUA_TSTRING);
+  lua_settop(L, 2);
+  m = wbem_member_get(L, 1, 2, &hr);
+  if (m == NULL) {
+    if (hr == DISP_E_UNKNOWNNAME || hr == DISP_E_MEMBERNOTFOUND) return 0;
+    m = wbem_get_member(L, 1, 2, "get");   /* raises what the lookup failed with */
+  }
+  return read_member(L, m);
+}
+
 static int l_is_object(lua_State *L) {
   lua_pushboolean(L, wbem_test_object(L, 1) != NULL);
   return 1;
@@ -589,6 +610,7 @@ static const luaL_Reg funcs[] = {
   {"extend", l_extend},
   {"call", l_call},
   {"member", l_member},
+  {"lookup", l_lookup},
   {"close", obj_close},
   {"is_object", l_is_object},
   {"is_open", l_is_open},

@@ -156,7 +156,15 @@ end
 -- (a pending operation is mostly what the bridge costs per call in flight).
 local Op = { __index = { abandon = abandon } }
 
-local start = core.start
+local start, lookup, type_name = core.start, core.lookup, core.type_name
+
+-- obj has no method of that name: fname was called on another kind of object
+-- (svc:put_async{}, obj:get_async(path)), which is the caller's mistake to name.
+local function no_method(obj, fname, method)
+  local kind = type_name(obj)
+  error(("%s: the object is %s, which has no %s"):format(fname,
+        kind and "an " .. kind or "of a kind that does not say what it is", method), 0)
+end
 
 -- Starts obj[method](obj, sink, ..., flags, context, async_context) (the argument order
 -- of every *Async call of the scripting API) on a sink of its own (core.start: a call
@@ -167,7 +175,7 @@ local start = core.start
 -- stack of its own frames, not the depth of the COM call.
 local function begin(obj, fname, what, opts, method, ...)
   local s = provider.of(obj)
-  local call = obj[method]
+  local call = lookup(obj, method) or no_method(obj, fname, method)
   local ctx, timeout, on_progress = opts.context, opts.timeout, opts.on_progress
   local own <close> = type(ctx) == "table" and named_values(s, ctx, fname) or nil
   -- the async context's Lua value stays in the operation; the call carries a set naming it
@@ -233,7 +241,8 @@ M.transport = transport
 -- query, semisynchronous) call of the same arguments, options and results. kind: nil
 -- for a call, "query" to enumerate the set it returns, "events" to read the event
 -- source it returns. Off the caller's stack, as begin.
-local function on_worker(obj, what, opts, kind, method, ...)
+local function on_worker(obj, fname, what, opts, kind, method, ...)
+  if not lookup(obj, method) then no_method(obj, fname, method) end
   local args = pack(...)
   local ctx = opts.context
   local spec = worker.context_spec(provider.of(obj), ctx, args.n + 1)
@@ -285,7 +294,8 @@ function methods.put_async(obj, opts)
   check_self(obj, "obj:put_async")
   opts = check_put(opts)
   if transport(obj, opts, "obj:put_async") == "worker" then
-    return loop.await(on_worker(obj, "Put_", opts, nil, "Put_", opts.flags or 0))
+    return loop.await(on_worker(obj, "obj:put_async", "Put_", opts, nil, "Put_",
+                                opts.flags or 0))
   end
   return loop.await(begin(obj, "obj:put_async", "PutAsync_", opts, "PutAsync_"))
 end
@@ -295,7 +305,8 @@ function methods.delete_async(obj, opts)
   check_self(obj, "obj:delete_async")
   opts = check_delete(opts)
   if transport(obj, opts, "obj:delete_async") == "worker" then
-    loop.await(on_worker(obj, "Delete_", opts, nil, "Delete_", opts.flags or 0))
+    loop.await(on_worker(obj, "obj:delete_async", "Delete_", opts, nil, "Delete_",
+                         opts.flags or 0))
   else
     loop.await(begin(obj, "obj:delete_async", "DeleteAsync_", opts, "DeleteAsync_"))
   end
@@ -308,7 +319,8 @@ function methods.get_async(svc, path, opts)
   check_string(path, "svc:get_async", "the object path")
   opts = check_get(opts)
   if transport(svc, opts, "svc:get_async") == "worker" then
-    return loop.await(on_worker(svc, "Get " .. path, opts, nil, "Get", path, opts.flags or 0))
+    return loop.await(on_worker(svc, "svc:get_async", "Get " .. path, opts, nil, "Get", path,
+                                opts.flags or 0))
   end
   return loop.await(begin(svc, "svc:get_async", "GetAsync " .. path, opts, "GetAsync", path))
 end

@@ -115,7 +115,7 @@ local function start(svc, wql, opts, call, mode, fname)
   if mode == "worker" then
     -- the buffer bounds what the thread fetches ahead of the loop (at most its window)
     call = opts.buffer and options.merge(call, { window = opts.buffer }) or call
-    op = async.on_worker(svc, "ExecNotificationQuery " .. query, call, "events",
+    op = async.on_worker(svc, fname, "ExecNotificationQuery " .. query, call, "events",
                          "ExecNotificationQuery", query, "WQL", worker.query_flags(opts.flags))
     stream.open(op)                    -- bounded by the worker's window
     -- registered before the call returns, as ExecNotificationQueryAsync is: what happens

@@ -124,8 +124,8 @@ local function obj_exec_async(obj, method, params, opts)
   local inp <close> = inparams(obj, method, params, fname)
   local op
   if worker then
-    op = async.on_worker(obj, "ExecMethod_ " .. method, opts, nil, "ExecMethod_", method, inp,
-                         opts.flags or 0)
+    op = async.on_worker(obj, fname, "ExecMethod_ " .. method, opts, nil, "ExecMethod_", method,
+                         inp, opts.flags or 0)
   else
     op = async.begin(obj, fname, "ExecMethodAsync_ " .. method, opts, "ExecMethodAsync_",
                      method, inp)
@@ -163,8 +163,8 @@ local function svc_exec_async(svc, path, method, params, opts)
   local call = options.merge(opts, { timeout = left })
   local op
   if worker then
-    op = async.on_worker(svc, "ExecMethod " .. path .. " " .. method, call, nil, "ExecMethod",
-                         path, method, inp, call.flags or 0)
+    op = async.on_worker(svc, fname, "ExecMethod " .. path .. " " .. method, call, nil,
+                         "ExecMethod", path, method, inp, call.flags or 0)
   else
     op = async.begin(svc, fname, "ExecMethodAsync " .. path .. " " .. method, call,
                      "ExecMethodAsync", path, method, inp)

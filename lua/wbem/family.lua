@@ -91,7 +91,7 @@ local function member(row)
     if async.transport(self, opts, fname) == "worker" then
       n = n + 1
       args[n] = worker.query_flags(opts.flags)
-      op = async.on_worker(self, sync .. what, opts, "query", sync, unpack(args, 1, n))
+      op = async.on_worker(self, fname, sync .. what, opts, "query", sync, unpack(args, 1, n))
     else
       op = async.begin(self, fname, acall .. what, opts, acall, unpack(args, 1, n))
     end
