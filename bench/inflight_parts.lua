@@ -10,6 +10,10 @@
 --            core.offstack, as async.begin has it) that stays parked until OnCompleted
 --            resumes it: the C side of the bridge plus the least a task adds
 --   begin    the bridge's operations (wbem.async.begin) without tasks, pumped to the end
+--   wrapbegin each of those operations started in a coroutine.wrap coroutine that yields
+--            until OnCompleted wakes it: begin plus a coroutine per call, no task
+--   spawnbegin each started in a task (wbem.spawn) that waits in wbem.loop's await:
+--            wrapbegin plus what a task's bookkeeping adds, without put_async's checks
 --   full     10,000 tasks, each obj:put_async{} (the inflight row)
 --
 -- One mode in a fresh process, pinned as tools/bench.sh pins, beside the raw C client:
@@ -25,6 +29,7 @@ local harness = require "bench.harness"
 local wbem = require "wbem"
 local core = require "wbem.core"
 local async = require "wbem.async"
+local loop = require "wbem.loop"
 
 local N = 10000
 local control, svc, obj = harness.simulator()
@@ -90,6 +95,28 @@ function modes.begin()
   wbem.run()
   for i = 1, N do ops[i].result:close(); done = done + 1 end
 end
+local NOOPTS = {}
+function modes.wrapbegin()
+  for _ = 1, N do
+    coroutine.wrap(function()
+      local op = async.begin(obj, "bench", "PutAsync_", NOOPTS, "PutAsync_")
+      op.co = coroutine.running()       -- settle wakes it, as it wakes a task
+      while not op.done do coroutine.yield() end
+      op.result:close()
+      done = done + 1
+    end)()
+  end
+  wbem.run()
+end
+function modes.spawnbegin()
+  for _ = 1, N do
+    wbem.spawn(function()
+      loop.await(async.begin(obj, "bench", "PutAsync_", NOOPTS, "PutAsync_")):close()
+      done = done + 1
+    end)
+  end
+  wbem.run()
+end
 function modes.full()
   for _ = 1, N do
     wbem.spawn(function()
@@ -104,7 +131,8 @@ end
 local function round(mode)
   local f = modes[mode]
   if not f then
-    error("inflight_parts.lua: raw, rawtask, parked, begin or full, not " .. tostring(mode))
+    error("inflight_parts.lua: raw, rawtask, parked, begin, wrapbegin, spawnbegin or full, not "
+          .. tostring(mode))
   end
   done = 0
   local t0 = core.clock()
