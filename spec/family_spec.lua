@@ -141,6 +141,13 @@ describe("the query family and exec_async on Wine's real WMI (worker transport) 
     local closed = svc:get_async("Win32_Process")
     closed:close()
     assert.matches("obj:exec_async: the object is closed", raises(closed.exec_async, closed, "Create"))
+    -- on another kind of object: the call and the kind, before any in-parameter is made
+    assert.equal("obj:exec_async: the object is an SWbemServices, which has no ExecMethod_",
+                 raises(svc.exec_async, svc, "Create", { CommandLine = "x" }))
+    assert.equal("svc:exec_async: the object is an SWbemObject, which has no ExecMethod",
+                 raises(cls.exec_async, cls, "Win32_Process", "Create", { CommandLine = "x" }))
+    assert.equal("wbem.exec: the object is an SWbemServices, which has no ExecMethod_",
+                 raises(wbem.exec, svc, "Create", { CommandLine = "x" }))
   end)
 
   it("events over the worker transport raise Wine's E_NOTIMPL, with nothing pending", function()
@@ -178,6 +185,19 @@ for _, mode in ipairs{ "sink", "worker" } do
       assert.equal(0, simfix.live(control))
       control:Reset()
       control:close()
+    end)
+
+    it("exec_async and wbem.exec on another kind of object name the call and the kind", function()
+      local cls <close> = svc:Get("Win32_Process")
+      local sink = mode == "sink"
+      assert.equal("obj:exec_async: the object is an SWbemServices, which has no "
+                   .. (sink and "ExecMethodAsync_" or "ExecMethod_"),
+                   raises(svc.exec_async, svc, "Create", { CommandLine = "x" }))
+      assert.equal("svc:exec_async: the object is an SWbemObject, which has no "
+                   .. (sink and "ExecMethodAsync" or "ExecMethod"),
+                   raises(cls.exec_async, cls, "Win32_Process", "Create", { CommandLine = "x" }))
+      assert.equal("wbem.exec: the object is an SWbemServices, which has no ExecMethod_",
+                   raises(wbem.exec, svc, "Create", { CommandLine = "x" }))
     end)
 
     it("each iterator yields what its synchronous call returns", function()

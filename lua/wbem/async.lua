@@ -166,6 +166,12 @@ local function no_method(obj, fname, method)
         kind and "an " .. kind or "of a kind that does not say what it is", method), 0)
 end
 
+-- Raises unless obj has a member named method (the kind of object fname needs).
+local function check_method(obj, fname, method)
+  if not lookup(obj, method) then no_method(obj, fname, method) end
+end
+M.check_method = check_method
+
 -- Starts obj[method](obj, sink, ..., flags, context, async_context) (the argument order
 -- of every *Async call of the scripting API) on a sink of its own (core.start: a call
 -- that raises closes it), and anchors the operation until OnCompleted; opts.timeout
@@ -242,7 +248,7 @@ M.transport = transport
 -- for a call, "query" to enumerate the set it returns, "events" to read the event
 -- source it returns. Off the caller's stack, as begin.
 local function on_worker(obj, fname, what, opts, kind, method, ...)
-  if not lookup(obj, method) then no_method(obj, fname, method) end
+  check_method(obj, fname, method)
   local args = pack(...)
   local ctx = opts.context
   local spec = worker.context_spec(provider.of(obj), ctx, args.n + 1)

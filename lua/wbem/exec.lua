@@ -105,6 +105,7 @@ end
 function M.exec(obj, method, params)
   check_object(obj, "wbem.exec")
   check_call(method, params, "wbem.exec")
+  async.check_method(obj, "wbem.exec", "ExecMethod_")
   local inp <close> = inparams(obj, method, params, "wbem.exec")
   if inp == nil then return obj:ExecMethod_(method) end
   return obj:ExecMethod_(method, inp)
@@ -121,6 +122,7 @@ local function obj_exec_async(obj, method, params, opts)
   check_call(method, params, fname)
   opts = check_obj(opts)
   local worker = async.transport(obj, opts, fname) == "worker"
+  async.check_method(obj, fname, worker and "ExecMethod_" or "ExecMethodAsync_")
   local inp <close> = inparams(obj, method, params, fname)
   local op
   if worker then
@@ -148,6 +150,7 @@ local function svc_exec_async(svc, path, method, params, opts)
   check_call(method, params, fname)
   opts = check_svc(opts)
   local worker = async.transport(svc, opts, fname) == "worker"
+  async.check_method(svc, fname, worker and "ExecMethod" or "ExecMethodAsync")
   local timeout, started = opts.timeout, core.clock()
   local inp
   if params ~= nil and next(params) ~= nil then
