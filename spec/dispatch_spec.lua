@@ -184,6 +184,13 @@ describe("a bridged object", function()
     local ok, err = pcall(wbem.each, 42)
     assert.is_false(ok)
     assert.matches("wbem.object expected", err)
+    -- an object that is not a collection (Wine's WMI: its SWbemObject has no _NewEnum)
+    local svc <close> = wbem.connect{}
+    local cls <close> = svc:Get("Win32_Process")
+    ok, err = pcall(wbem.each, cls)
+    assert.is_false(ok)
+    assert.matches("wbem.each: the object is an SWbemObject, which is not a collection %(it has no "
+                   .. "_NewEnum%)", err)
   end)
 end)
 

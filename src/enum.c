@@ -76,6 +76,13 @@ static int l_each(lua_State *L) {
   lua_setiuservalue(L, -2, 1);
   hr = wbem_disp_invoke(coll, DISPID_NEWENUM, DISPATCH_PROPERTYGET | DISPATCH_METHOD, NULL, &r,
                         &ei, NULL);
+  if (hr == DISP_E_MEMBERNOTFOUND || hr == DISP_E_UNKNOWNNAME) {
+    /* the object is not a collection: the caller's mistake, said as such */
+    wbem_excepinfo_clear(&ei);
+    wbem_push_type_name(L, 1);
+    return luaL_error(L, "wbem.each: the object is an %s, which is not a collection (it has no "
+                      "_NewEnum)", lua_tostring(L, -1));
+  }
   if (FAILED(hr)) {
     wbem_push_error(L, hr, "get _NewEnum of a collection", &ei);
     wbem_excepinfo_clear(&ei);
