@@ -583,20 +583,23 @@ describe("worker subscriptions and the pool #sim", function()
   it("a subscription's waiting thread does not count against the pool's max", function()
     local max = wbem.workers().max
     wbem.workers{ max = 2 }
+    local subs = {}
     local ok, err = pcall(function()
-      local subs = {}
-      for i = 1, 4 do subs[i] = svc:subscribe(TICKS, function(ev) ev:close() end) end
-      assert.equal(4, wbem.workers().listening)
+      -- each subscription counts as listening once subscribe has returned
+      for i = 1, 4 do
+        subs[i] = svc:subscribe(TICKS, function(ev) ev:close() end)
+        assert.equal(i, wbem.workers().listening)
+      end
       -- a call still gets a thread of its own
       local cls <close> = svc:get_async("LuaSpec_Tick", { timeout = 5000 })
       assert.equal("LuaSpec_Tick", cls.Path_.Class)
-      for _, s in ipairs(subs) do s:close() end
-      local t = wbem.clock() + 2000
-      while wbem.workers().listening > 0 and wbem.clock() < t do wbem.pump(20) end
-      assert.equal(0, wbem.workers().listening)
     end)
+    for _, s in ipairs(subs) do s:close() end   -- also when the body failed
+    local t = wbem.clock() + 2000
+    while wbem.workers().listening > 0 and wbem.clock() < t do wbem.pump(20) end
     wbem.workers{ max = max }
     if not ok then error(err, 0) end
+    assert.equal(0, wbem.workers().listening)
   end)
 
   it("buffer bounds what the thread fetches ahead of a loop that does not read; nothing is lost", function()

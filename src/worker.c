@@ -399,21 +399,25 @@ static void end_fetching(wbem_job *job) {
   job->source = NULL;
 }
 
+/* From now on the job's thread waits for events, not for work: it stops counting
+** against the pool's max, so a thread may start for the calls queued behind it. */
+static void begin_listening(wbem_job *job) {
+  pool_enter();
+  if (!job->listening && !job->stuck) {
+    job->listening = 1;
+    pool.listening++;
+    pool_grow();
+  }
+  LeaveCriticalSection(&pool.lock);
+}
+
 /* Posts a query's objects (or a subscription's events) one at a time while it has
 ** credit; returns 1 when it parked (the job is then the pool's, not this thread's), 0
 ** when the job is over. */
 static int enumerate(wbem_job *job) {
   HRESULT hr = S_OK;
   IDispatch *errobj = NULL;
-  if (job->source) {          /* from now on this thread waits for events, not for work */
-    pool_enter();
-    if (!job->listening && !job->stuck) {
-      job->listening = 1;
-      pool.listening++;
-      pool_grow();
-    }
-    LeaveCriticalSection(&pool.lock);
-  }
+  if (job->source) begin_listening(job);
   for (;;) {
     VARIANT v;
     wbem_event *ev;
@@ -509,7 +513,12 @@ static int run(wbem_job *job) {
     if (SUCCEEDED(hr) && (job->kind == WBEM_JOB_QUERY || job->kind == WBEM_JOB_EVENTS)) {
       hr = open_source(job, result);
       VariantClear(result);
-      if (SUCCEEDED(hr) && job->kind == WBEM_JOB_EVENTS) post_ready(job);
+      if (SUCCEEDED(hr) && job->kind == WBEM_JOB_EVENTS) {
+        /* listening before the Lua thread hears "ready": what wbem.workers() says
+        ** once a subscription is made counts it */
+        begin_listening(job);
+        post_ready(job);
+      }
       if (SUCCEEDED(hr)) {
         job_clear_call(job);
         return enumerate(job);
