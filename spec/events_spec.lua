@@ -607,7 +607,11 @@ describe("worker subscriptions and the pool #sim", function()
     local _ <close> = closer
     local before = simfix.live(control)
     fire(control, svc, 1, 10)
-    local t = wbem.clock() + 300
+    -- the thread fetches up to the bound (within 2 s, however slowly it runs), then has
+    -- 300 ms more in which it would go past it if the bound did not hold
+    local t = wbem.clock() + 2000
+    while simfix.live(control, 0) - before < 2 and wbem.clock() < t do wbem.pump(20) end
+    t = wbem.clock() + 300
     while wbem.clock() < t do wbem.pump(20) end
     assert.equal(2, simfix.live(control) - before)     -- fetched and unread: 2, not 10
     for i = 1, 10 do

@@ -269,7 +269,9 @@ describe("worker calls on the simulator #sim", function()
       n = n + 1
       o:close()
       if n == 1 then
-        wbem.pump(200)                 -- nobody reads: the worker must park
+        -- nobody reads: the worker must park (within 2 s, however slowly its thread runs)
+        local t = wbem.clock() + 2000
+        while wbem.workers().parked == 0 and wbem.clock() < t do wbem.pump(20) end
         assert.equal(1, wbem.workers().parked)
         assert.is_true(core.queued() <= window, core.queued())
       end
