@@ -553,11 +553,10 @@ static int l_lookup(lua_State *L) {
   luaL_checktype(L, 2, LUA_TSTRING);
   lua_settop(L, 2);
   m = wbem_member_get(L, 1, 2, &hr);
-  if (m == NULL) {
-    if (hr == DISP_E_UNKNOWNNAME || hr == DISP_E_MEMBERNOTFOUND) return 0;
-    m = wbem_get_member(L, 1, 2, "get");   /* raises what the lookup failed with */
-  }
-  return read_member(L, m);
+  if (m != NULL) return read_member(L, m);
+  if (hr == DISP_E_UNKNOWNNAME || hr == DISP_E_MEMBERNOTFOUND) return 0;
+  /* what the lookup failed with, as wbem_get_member raises it (without asking again) */
+  return raise_com(L, 1, hr, "get", lua_tostring(L, 2), NULL, NULL);
 }
 
 static int l_is_object(lua_State *L) {
