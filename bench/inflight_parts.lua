@@ -15,6 +15,11 @@
 --   spawnbegin each started in a task (wbem.spawn) that waits in wbem.loop's await:
 --            wrapbegin plus what a task's bookkeeping adds, without put_async's checks
 --   full     10,000 tasks, each obj:put_async{} (the inflight row)
+--   cwrap    each call in a coroutine.wrap coroutine, through bench/benchops.c: a put
+--            whose operation, handlers and wait are C (no options, no deadline), on
+--            the bridge's C side (core.start, its sinks and queue)
+--   cspawn   the same in tasks of wbem.spawn: the in-flight row with the Lua layer of
+--            the call in C, and the coroutine per call kept
 --
 -- One mode in a fresh process, pinned as tools/bench.sh pins, beside the raw C client:
 --   for m in raw rawtask parked begin full; do wineserver -k
@@ -25,6 +30,7 @@
 -- or several in one process, each round just after a round of the raw C client's
 -- (bench/simbench.c, build/bench), printing the median ratio of each to the C client's:
 --   taskset -c 1 wine build/win/bin/lua.exe bench/inflight_parts.lua inproc 9 raw parked full
+-- (cwrap and cspawn need build/bench/benchops.dll: make bench builds it)
 local harness = require "bench.harness"
 local wbem = require "wbem"
 local core = require "wbem.core"
@@ -117,6 +123,36 @@ function modes.spawnbegin()
   end
   wbem.run()
 end
+-- What a task yields while it waits (wbem.loop keeps it to itself), read off spawn's
+-- after_resume, so that a task of wbem.spawn accepts benchops' wait as its own.
+local function upvalue(f, name)
+  for i = 1, math.huge do
+    local n, v = debug.getupvalue(f, i)
+    if n == nil or n == name then return v end
+  end
+end
+-- Each call in a coroutine that start starts (it runs until its first wait).
+local cput, put_call
+local function cmode(start)
+  return function()
+    if not cput then   -- build/bench/benchops.dll: only these modes need it
+      -- started off the task's stack, as async.begin starts (a task that waits keeps the stack
+      -- its deepest call needed: some 700 bytes more per call without it)
+      cput = require("benchops").put_for(core.offstack(core.start), s.sink, s,
+        upvalue(upvalue(loop.spawn, "after_resume"), "PARKED"))
+      put_call = core.lookup(obj, "PutAsync_")
+    end
+    for _ = 1, N do
+      start(function()
+        cput(obj, put_call):close()
+        done = done + 1
+      end)
+    end
+    while done < N do wbem.pump() end
+  end
+end
+modes.cwrap = cmode(function(f) coroutine.wrap(f)() end)
+modes.cspawn = cmode(wbem.spawn)
 function modes.full()
   for _ = 1, N do
     wbem.spawn(function()
@@ -131,8 +167,8 @@ end
 local function round(mode)
   local f = modes[mode]
   if not f then
-    error("inflight_parts.lua: raw, rawtask, parked, begin, wrapbegin, spawnbegin or full, not "
-          .. tostring(mode))
+    error("inflight_parts.lua: raw, rawtask, parked, begin, wrapbegin, spawnbegin, full, cwrap "
+          .. "or cspawn, not " .. tostring(mode))
   end
   done = 0
   local t0 = core.clock()
