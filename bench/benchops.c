@@ -7,8 +7,9 @@
 ** It does only what a put with no options needs: the operation is a table {sink, co,
 ** done, result}, started through core.start (off the task's stack, as the bridge starts
 ** its calls) on a kept sink of its own, whose handlers are the C functions below;
-** OnCompleted closes the sink and resumes the waiting coroutine from C. No deadline, no progress, no context, no pending count, no
-** interrupt: what it leaves out only flatters it.
+** OnCompleted closes the sink and resumes the waiting coroutine from C. No deadline, no
+** progress, no context, no pending count, no interrupt: what it leaves out only
+** flatters it.
 */
 #include "lua.h"
 #include "lauxlib.h"

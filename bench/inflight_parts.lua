@@ -138,8 +138,10 @@ local function cmode(start)
     if not cput then   -- build/bench/benchops.dll: only these modes need it
       -- started off the task's stack, as async.begin starts (a task that waits keeps the stack
       -- its deepest call needed: some 700 bytes more per call without it)
-      cput = require("benchops").put_for(core.offstack(core.start), s.sink, s,
-        upvalue(upvalue(loop.spawn, "after_resume"), "PARKED"))
+      local after_resume = upvalue(loop.spawn, "after_resume")
+      local parked = after_resume and upvalue(after_resume, "PARKED")
+      assert(parked, "inflight_parts.lua: wbem.loop's parked value is not where it was")
+      cput = require("benchops").put_for(core.offstack(core.start), s.sink, s, parked)
       put_call = core.lookup(obj, "PutAsync_")
     end
     for _ = 1, N do
